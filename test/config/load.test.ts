@@ -1,0 +1,134 @@
+// The policy file: defaults, every problem with its YAML path in one go, env substitution, frozen result.
+import t from 'tap'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { loadConfigFile, parseConfig } from '../../src/config/load.js'
+import { formatProblem } from '../../src/config/problems.js'
+import { DEFAULT_EXCLUDED_USER_AGENTS } from '../../src/config/schema.js'
+import { repoPath } from '../helpers/paths.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const MIN = 'upstream: { url: "http://jira:8080" }\n'
+
+function problems(text: string, env: Record<string, string> = {}): string[] {
+  const r = parseConfig(text, { env, checkFiles: true })
+  if (r.ok) return []
+  return r.problems.map(formatProblem)
+}
+
+t.test('the example policy in config/ loads and documents the defaults', async (t) => {
+  const r = await loadConfigFile(repoPath('config', 'restgate.example.yaml'), { env: {} })
+  if (!r.ok) return t.fail(r.problems.map(formatProblem).join('\n'))
+  const min = parseConfig(MIN, { env: {} })
+  if (!min.ok) return t.fail('minimal policy')
+  // Everything the example writes out equals the built-in default, except what it deliberately sets.
+  t.same({ ...r.config, server: { ...r.config.server, port: 8080 }, upstream: { ...r.config.upstream, url: 'http://jira:8080' } }, min.config)
+  t.equal(r.config.upstream.url, 'http://localhost:8080', '${JIRA_URL:-...} default applied')
+})
+
+t.test('a minimal policy gets every default', async (t) => {
+  const r = parseConfig(MIN, { env: {} })
+  if (!r.ok) return t.fail('should load')
+  const c = r.config
+  t.equal(c.server.port, 8080)
+  t.equal(c.server.maxHeaderBytes, 65536)
+  t.equal(c.identity.userHeader, 'X-Forwarded-User')
+  t.equal(c.store.type, 'embedded')
+  t.equal(c.store.path, './data/restgate.db')
+  t.equal(c.kerberos.enabled, false)
+  t.same(c.kerberos.excludeUserAgents, DEFAULT_EXCLUDED_USER_AGENTS)
+  t.same(c.apiTokens.paths, ['/rest/**'])
+  t.equal(c.apiTokens.defaultLifetimeDays, 30)
+  t.equal(c.passwords, 'passthrough')
+  t.equal(c.sessions.cookieName, 'RESTGATE_SESSION')
+  t.ok(Object.isFrozen(c) && Object.isFrozen(c.server) && Object.isFrozen(c.apiTokens.paths), 'deeply frozen')
+})
+
+t.test('every problem is reported at once with its path and line', async (t) => {
+  const text = [
+    'server:',
+    '  port: 0',
+    '  prot: 8080',
+    '  trustedProxies: ["10.0.0.0/8", "10.0.0.0/33"]',
+    'upstream:',
+    '  url: ftp://jira',
+    '  timeout: soon',
+    'apiTokens:',
+    '  paths: ["rest/**"]',
+    'kerberos:',
+    '  excludeUserAgents: ["/(/"]',
+    'anonymous: maybe',
+    'extra: 1',
+  ].join('\n')
+  t.same(problems(text), [
+    'server.port (line 2): must be an integer 1-65535',
+    'server.prot (line 3): unknown key (did you mean "port"?)',
+    'server.trustedProxies[1] (line 4): must be a CIDR like 10.0.0.0/8, 192.0.2.7 or 2001:db8::/32',
+    'upstream.url (line 6): must be an http:// or https:// origin without a path, like http://jira:8080',
+    'upstream.timeout (line 7): must be a duration like 30s, 15m, 8h, 7d, or a whole number of seconds',
+    'apiTokens.paths[0] (line 9): must be a path glob starting with / (* one segment, ** any depth)',
+    'kerberos.excludeUserAgents[0] (line 11): must be a case-insensitive substring, or a /regular expression/',
+    'anonymous (line 12): must be "passthrough" or "deny"',
+    'extra (line 13): unknown key',
+  ])
+})
+
+t.test('missing required keys and cross-key rules', async (t) => {
+  t.same(problems('server: { port: 8080 }\n'), ['upstream: is required'])
+  t.same(
+    problems(MIN + 'store: { type: redis }\nkerberos: { enabled: true }\nsessions: { idleTimeout: 9h, absoluteTimeout: 8h }\n'),
+    [
+      'store.redis (line 2): is required when store.type is "redis"',
+      'kerberos.keytab (line 3): is required when kerberos.enabled is true',
+      'sessions.idleTimeout (line 4): must not exceed sessions.absoluteTimeout',
+    ],
+  )
+  t.same(problems(MIN + 'store: { type: redis, redis: { url: "redis://r", cluster: [{ host: a, port: 1 }] } }\n'), [
+    'store.redis (line 2): needs exactly one of url, sentinels (with name) or cluster',
+  ])
+  t.same(problems(MIN + 'server: { port: 9090 }\n'), ['server.admin.port (line 2): must differ from server.port'])
+})
+
+t.test('files the policy names must be readable', async (t) => {
+  const out = problems(MIN + 'server: { tls: { cert: /nonexistent/cert.pem, key: /nonexistent/key.pem } }\n')
+  t.same(out, [
+    'server.tls.cert (line 2): cannot read /nonexistent/cert.pem (ENOENT)',
+    'server.tls.key (line 2): cannot read /nonexistent/key.pem (ENOENT)',
+  ])
+})
+
+t.test('YAML syntax errors, duplicate keys and non-mapping files', async (t) => {
+  t.match(problems('server: [\n'), [/YAML syntax/])
+  t.match(problems(MIN + 'upstream: { url: "http://x" }\n'), [/YAML syntax: Map keys must be unique/])
+  t.same(problems(''), ['(file): is empty: the policy must be a mapping with at least upstream.url'])
+  t.same(problems('- a\n- b\n'), ['(file): is a list: the policy must be a mapping with at least upstream.url'])
+})
+
+t.test('${VAR} substitution for secrets and numbers', async (t) => {
+  const text = 'upstream: { url: "${JIRA}" }\nserver:\n  port: ${PORT}\n  realm: "a$${b}"\n  workers: "${WORKERS}"\nstore: { path: "${DIR:-/var/lib/restgate}/db" }\n'
+  const r = parseConfig(text, {
+    env: { JIRA: 'http://jira:8080', PORT: '8443', WORKERS: '2' },
+  })
+  if (!r.ok) return t.fail(r.problems.map(formatProblem).join('\n'))
+  t.equal(r.config.upstream.url, 'http://jira:8080')
+  t.equal(r.config.server.port, 8443, 'a whole-value reference reads as a number')
+  t.equal(r.config.server.workers, 2, 'also when quoted (needed inside { flow } maps)')
+  t.equal(r.config.server.realm, 'a${b}', '$${ is a literal')
+  t.equal(r.config.store.path, '/var/lib/restgate/db')
+  t.same(problems('upstream: { url: "${NOT_SET}" }\n'), [
+    'upstream.url (line 1): environment variable NOT_SET is not set',
+    'upstream.url (line 1): must be an http:// or https:// origin without a path, like http://jira:8080',
+  ])
+})
+
+t.test('loadConfigFile reports an unreadable file', async (t) => {
+  const dir = tempDir(t)
+  const r = await loadConfigFile(join(dir, 'missing.yaml'))
+  t.equal(r.ok, false)
+  if (!r.ok) t.match(r.problems[0]!.message, /cannot read .*missing\.yaml \(ENOENT\)/)
+  const file = join(dir, 'ok.yaml')
+  writeFileSync(file, MIN)
+  const ok = await loadConfigFile(file)
+  t.equal(ok.ok, true)
+  if (ok.ok) t.equal(ok.text, readFileSync(file, 'utf8'), 'keeps the exact text for snapshots')
+})

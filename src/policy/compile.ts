@@ -1,0 +1,82 @@
+// Turns a validated Config into the precompiled matchers the request path uses, once per load or reload.
+// Requests hold on to the Policy they started with, so a reload never changes a decision half-way.
+import type { Config } from '../config/schema.js'
+import { durationMs } from '../config/duration.js'
+import { compileNetworkRule, type NetworkRule } from './cidr.js'
+import { compilePathMatcher, type PathMatcher } from './glob.js'
+import { compileUserAgentMatcher, type UserAgentMatcher } from './user-agent.js'
+import { identityHeaderNames, normalizeHeaderName } from '../proxy/headers.js'
+
+export interface Policy {
+  readonly config: Config
+  readonly kerberos: {
+    readonly enabled: boolean
+    readonly paths: PathMatcher
+    readonly excludePaths: PathMatcher
+    readonly networks: NetworkRule
+    readonly excludeUserAgents: UserAgentMatcher
+  }
+  readonly apiTokens: {
+    readonly enabled: boolean
+    readonly paths: PathMatcher
+    readonly networks: NetworkRule
+  }
+  /** Lower-case, '-' spelled names of every header only restgate may send upstream. */
+  readonly identityHeaders: ReadonlySet<string>
+  readonly headers: {
+    readonly user: string
+    readonly method: string
+    readonly groups: string | undefined
+    readonly assertion: string | undefined
+  }
+  readonly durations: {
+    readonly upstreamTimeoutMs: number
+    readonly connectTimeoutMs: number
+    readonly keepAliveTimeoutMs: number
+    readonly requestTimeoutMs: number
+    readonly drainTimeoutMs: number
+    readonly sessionIdleMs: number
+    readonly sessionAbsoluteMs: number
+    readonly lockoutWindowMs: number
+    readonly tokenCacheTtlMs: number
+  }
+}
+
+export function compilePolicy(config: Config): Policy {
+  const k = config.kerberos
+  const t = config.apiTokens
+  const id = config.identity
+  return Object.freeze({
+    config,
+    kerberos: Object.freeze({
+      enabled: k.enabled,
+      paths: compilePathMatcher(k.paths),
+      excludePaths: compilePathMatcher(k.excludePaths),
+      networks: compileNetworkRule(k.networks),
+      excludeUserAgents: compileUserAgentMatcher(k.excludeUserAgents),
+    }),
+    apiTokens: Object.freeze({
+      enabled: t.enabled,
+      paths: compilePathMatcher(t.paths),
+      networks: compileNetworkRule(t.networks),
+    }),
+    identityHeaders: identityHeaderNames(config),
+    headers: Object.freeze({
+      user: normalizeHeaderName(id.userHeader),
+      method: normalizeHeaderName(id.methodHeader),
+      groups: id.groupsHeader === undefined ? undefined : normalizeHeaderName(id.groupsHeader),
+      assertion: id.signing === undefined ? undefined : normalizeHeaderName(id.signing.header),
+    }),
+    durations: Object.freeze({
+      upstreamTimeoutMs: durationMs(config.upstream.timeout),
+      connectTimeoutMs: durationMs(config.upstream.connectTimeout),
+      keepAliveTimeoutMs: durationMs(config.server.keepAliveTimeout),
+      requestTimeoutMs: durationMs(config.server.requestTimeout),
+      drainTimeoutMs: durationMs(config.server.drainTimeout),
+      sessionIdleMs: durationMs(config.sessions.idleTimeout),
+      sessionAbsoluteMs: durationMs(config.sessions.absoluteTimeout),
+      lockoutWindowMs: durationMs(config.lockout.window),
+      tokenCacheTtlMs: durationMs(config.apiTokens.cache.ttl),
+    }),
+  })
+}

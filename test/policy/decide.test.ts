@@ -1,0 +1,76 @@
+// Decisions for requests no authenticator claimed, as pure functions of policy and request.
+import t from 'tap'
+import { parseConfig } from '../../src/config/load.js'
+import { compilePolicy, type Policy } from '../../src/policy/compile.js'
+import { decideUnclaimed, isProtected, kerberosApplies, kerberosChallenges } from '../../src/policy/decide.js'
+
+function policy(yaml: string): Policy {
+  const r = parseConfig(`upstream: { url: "http://jira:8080" }\n${yaml}`, { checkFiles: false })
+  if (!r.ok) throw new Error(JSON.stringify(r.problems))
+  return compilePolicy(r.config)
+}
+
+const kerberos = `kerberos:
+  enabled: true
+  keytab: /nonexistent
+  paths: ["/rest/**", "/login.jsp"]
+  excludePaths: ["/rest/api/2/serverInfo"]
+  networks: { allow: ["10.0.0.0/8", "::1"], deny: ["10.66.0.0/16"] }
+`
+
+t.test('kerberos applies by path, excluded path and network', async (t) => {
+  const p = policy(kerberos)
+  t.ok(kerberosApplies(p, '/rest/api/2/issue/X', '10.1.1.1'))
+  t.ok(kerberosApplies(p, '/login.jsp', '::1'), 'IPv6 loopback allowed')
+  t.notOk(kerberosApplies(p, '/rest/api/2/serverInfo', '10.1.1.1'), 'excluded path')
+  t.notOk(kerberosApplies(p, '/rest/api/2/issue/X', '10.66.1.1'), 'denied network')
+  t.notOk(kerberosApplies(p, '/rest/api/2/issue/X', '192.0.2.1'), 'outside allowed networks')
+  t.notOk(kerberosApplies(p, '/secure/Dashboard.jspa', '10.1.1.1'), 'outside kerberos paths')
+})
+
+t.test('no credential: challenge with Negotiate and Basic where both apply', async (t) => {
+  const p = policy(kerberos)
+  const d = decideUnclaimed(p, { path: '/rest/api/2/issue/X', ip: '10.1.1.1', userAgent: 'curl/8', authScheme: undefined })
+  t.equal(d.action, 'deny')
+  if (d.action === 'deny') {
+    t.equal(d.error.statusCode, 401)
+    t.same(d.error.headers['www-authenticate'], ['Negotiate', 'Basic realm="restgate"'])
+  }
+})
+
+t.test('an excluded user agent is not challenged, and passes only where anonymous may', async (t) => {
+  const p = policy(kerberos)
+  t.notOk(kerberosChallenges(p, '/rest/api/2/issue/X', '10.1.1.1', 'Apache-HttpClient/4.5'))
+  const pass = decideUnclaimed(p, { path: '/rest/api/2/issue/X', ip: '10.1.1.1', userAgent: 'Java/17', authScheme: undefined })
+  t.equal(pass.action, 'pass', 'anonymous: passthrough')
+})
+
+t.test('fix-GHSA-5hvv-m4w4-gf6v: a user-agent match never skips auth that anonymous: deny requires', async (t) => {
+  const p = policy(kerberos + 'anonymous: deny\n')
+  const d = decideUnclaimed(p, { path: '/rest/api/2/issue/X', ip: '10.1.1.1', userAgent: 'Java/17', authScheme: undefined })
+  t.equal(d.action, 'deny')
+  if (d.action === 'deny') {
+    t.equal(d.error.code, 'RG_ERR_UNAUTHENTICATED')
+    t.notOk((d.error.headers['www-authenticate'] as string[]).includes('Negotiate'), 'no Negotiate challenge for it')
+  }
+})
+
+t.test('anonymous: deny applies on protected paths only', async (t) => {
+  const p = policy('anonymous: deny\n')
+  t.ok(isProtected(p, '/rest/api/2/issue/X'))
+  t.notOk(isProtected(p, '/secure/Dashboard.jspa'))
+  t.equal(decideUnclaimed(p, { path: '/secure/Dashboard.jspa', ip: '1.2.3.4', userAgent: undefined, authScheme: undefined }).action, 'pass')
+  const d = decideUnclaimed(p, { path: '/rest/api/2/myself', ip: '1.2.3.4', userAgent: undefined, authScheme: undefined })
+  t.equal(d.action, 'deny')
+  if (d.action === 'deny') t.same(d.error.headers['www-authenticate'], ['Basic realm="restgate"'])
+})
+
+t.test('unclaimed credentials: passwords pass or are refused by policy; other schemes pass', async (t) => {
+  const open = policy('')
+  t.equal(decideUnclaimed(open, { path: '/rest/api/2/x', ip: '1.2.3.4', userAgent: undefined, authScheme: 'basic' }).action, 'pass')
+  const closed = policy('passwords: deny\n')
+  const d = decideUnclaimed(closed, { path: '/rest/api/2/x', ip: '1.2.3.4', userAgent: undefined, authScheme: 'basic' })
+  t.equal(d.action === 'deny' && d.error.code, 'RG_ERR_PASSWORDS_DISABLED')
+  t.equal(decideUnclaimed(closed, { path: '/secure/x', ip: '1.2.3.4', userAgent: undefined, authScheme: 'basic' }).action, 'pass', 'outside protected paths')
+  t.equal(decideUnclaimed(closed, { path: '/rest/api/2/x', ip: '1.2.3.4', userAgent: undefined, authScheme: 'bearer' }).action, 'pass', 'Jira PAT')
+})

@@ -1,0 +1,34 @@
+// One access line and one metrics sample per request, written when the response closes (finished or
+// aborted), whichever way it was answered: proxied, local, or refused. No headers, no query string.
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Metrics } from '../observability/metrics.js'
+
+/** Status recorded when the client went away before the response was complete (nginx's convention). */
+const CLIENT_CLOSED = 499
+
+export function watchResponse(request: FastifyRequest, reply: FastifyReply, metrics: Metrics): void {
+  const res = reply.raw
+  res.once('close', () => {
+    const state = request.rg
+    const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED
+    const auth = state.auth
+    const method = auth === null ? 'none' : auth.identity.method
+    metrics.requests.inc({ class: state.routeClass, status, auth: method })
+    if (!state.policy.config.logging.accessLog) return
+    const ms = Number(process.hrtime.bigint() - state.startNs) / 1e6
+    request.log.info(
+      {
+        ip: request.ip,
+        method: request.method,
+        path: request.url.split('?', 1)[0],
+        status,
+        user: auth?.identity.user,
+        auth: auth === null ? undefined : method,
+        decision: state.decision,
+        ms: Math.round(ms * 1000) / 1000,
+        class: state.routeClass,
+      },
+      status === CLIENT_CLOSED ? 'request aborted by client' : 'request',
+    )
+  })
+}

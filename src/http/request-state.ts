@@ -1,0 +1,21 @@
+// What restgate knows about one request, set up once in the root onRequest hook.
+import type { Policy } from '../policy/compile.js'
+import type { AuthSuccess } from '../auth/types.js'
+
+export type RouteClass = 'proxy' | 'api' | 'session' | 'page' | 'local'
+
+export interface RequestState {
+  /** The policy this request is decided under, start to finish. */
+  readonly policy: Policy
+  readonly startNs: bigint
+  routeClass: RouteClass
+  auth: AuthSuccess | null
+  /** Why the request was refused or passed on, for the access log. */
+  decision: string | undefined
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rg: RequestState
+  }
+}

@@ -1,0 +1,141 @@
+// Streams one request to the upstream and its response back, straight between the two sockets: no
+// buffering, backpressure both ways, and the upstream request cancelled as soon as the client goes away.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Dispatcher } from 'undici'
+import { buildClientHeaders } from './headers.js'
+import { upstreamErrorCode } from './upstream-errors.js'
+import type { Upstream } from './upstream.js'
+import { writeRawError } from '../http/reply.js'
+import type { ErrorCode } from '../errors.js'
+
+export interface ForwardOptions {
+  readonly upstream: Upstream
+  readonly method: string
+  /** Canonical path plus the original query string. */
+  readonly path: string
+  /** Flat [name, value, ...] list, already sanitized. */
+  readonly headers: string[]
+  /** Stream the client body when the request has one. */
+  readonly body: IncomingMessage | null
+  readonly timeoutMs: number
+  /** Added to the client response (appended to any the upstream sent). */
+  readonly responseHeaders: Readonly<Record<string, string | readonly string[]>> | undefined
+  /** Upstream answered with headers: status and nanoseconds since dispatch. */
+  readonly onResponse?: (status: number, elapsedNs: bigint) => void
+  /** The exchange failed; `sent` tells whether an error response could still be written. */
+  readonly onFailure?: (err: Error, code: ErrorCode, sent: boolean) => void
+}
+
+class ClientClosed extends Error {
+  constructor() {
+    super('client closed the connection')
+    this.name = 'ClientClosed'
+  }
+}
+
+/** True when the client request carries a body to stream (RFC 9112 §6.3). */
+export function hasBody(req: IncomingMessage): boolean {
+  const te = req.headers['transfer-encoding']
+  if (te !== undefined) return true
+  const cl = req.headers['content-length']
+  return cl !== undefined && cl !== '0'
+}
+
+class ForwardHandler implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | null = null
+  private clientClosed = false
+  /** The client response is complete already (bodiless statuses). */
+  private ended = false
+  private readonly startNs = process.hrtime.bigint()
+  private readonly onDrain = (): void => this.controller?.resume()
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly opts: ForwardOptions,
+  ) {
+    res.once('close', () => {
+      if (res.writableFinished) return
+      this.clientClosed = true
+      this.controller?.abort(new ClientClosed())
+    })
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller
+    if (this.clientClosed) controller.abort(new ClientClosed())
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    if (statusCode < 200) return // 1xx: informational, the final response follows
+    this.opts.onResponse?.(statusCode, process.hrtime.bigint() - this.startNs)
+    const out = buildClientHeaders(headers)
+    const extra = this.opts.responseHeaders
+    if (extra !== undefined) {
+      for (const name in extra) {
+        const have = out[name]
+        const add = extra[name]!
+        out[name] = have === undefined ? (add as string | string[]) : [...toList(have), ...toList(add)]
+      }
+    }
+    // 204 and 304 never have a body (RFC 9110 §6.4.1): finish now, whatever the upstream's framing says.
+    // Some upstreams send Content-Length on them, which the transport would otherwise report as an error.
+    const bodiless = statusCode === 204 || statusCode === 304
+    if (statusCode === 204) delete out['content-length']
+    try {
+      this.res.writeHead(statusCode, out)
+    } catch (err) {
+      // Node refused a header value the upstream sent (control characters): the response is unusable.
+      controller.abort(err as Error)
+      return
+    }
+    if (bodiless) {
+      this.ended = true
+      this.res.end()
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.ended) return
+    if (!this.res.write(chunk)) {
+      controller.pause()
+      this.res.once('drain', this.onDrain)
+    }
+  }
+
+  onResponseEnd(): void {
+    if (!this.ended) this.res.end()
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    if (this.ended || this.clientClosed || err instanceof ClientClosed) return
+    const code = upstreamErrorCode(err)
+    const res = this.res
+    const canWrite = !res.headersSent && !res.destroyed
+    this.opts.onFailure?.(err, code, canWrite)
+    if (canWrite) writeRawError(res, code)
+    else res.destroy(err)
+  }
+}
+
+function toList(v: string | readonly string[]): string[] {
+  return typeof v === 'string' ? [v] : [...v]
+}
+
+export function forward(res: ServerResponse, opts: ForwardOptions): void {
+  const handler = new ForwardHandler(res, opts)
+  opts.upstream.pool.dispatch(
+    {
+      path: opts.path,
+      method: opts.method as Dispatcher.HttpMethod,
+      headers: opts.headers,
+      body: opts.body,
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+    },
+    handler,
+  )
+}

@@ -1,0 +1,134 @@
+// Pure header rules for both directions. Client-sent copies of identity headers are removed whatever
+// their case, count or `_` spelling (some stacks fold X_Forwarded_User into X-Forwarded-User). Headers
+// restgate adds are appended after every removal, so a client's `Connection: x-forwarded-user` can only ever
+// remove the client's own copy (GHSA-gwhp-pf74-vj37 in @fastify/reply-from removed the proxy's).
+import type { Config } from '../config/schema.js'
+
+export function normalizeHeaderName(name: string): string {
+  const lower = name.toLowerCase()
+  return lower.includes('_') ? lower.replace(/_/g, '-') : lower
+}
+
+/** Headers that describe one connection, never the message (RFC 9110 §7.6.1), plus ones we always rewrite. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'http2-settings',
+])
+
+/** Request headers restgate always sets itself from what it saw, so client copies are dropped. */
+const FORWARDING = new Set(['host', 'expect', 'forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-real-ip'])
+
+const DEFAULT_IDENTITY_HEADERS = ['x-forwarded-user', 'x-forwarded-auth', 'x-forwarded-groups', 'x-restgate-assertion']
+
+/** Every header name (normalized) that only restgate may send upstream. */
+export function identityHeaderNames(config: Pick<Config, 'identity'>): ReadonlySet<string> {
+  const id = config.identity
+  const names = new Set(DEFAULT_IDENTITY_HEADERS)
+  names.add(normalizeHeaderName(id.userHeader))
+  names.add(normalizeHeaderName(id.methodHeader))
+  if (id.groupsHeader !== undefined) names.add(normalizeHeaderName(id.groupsHeader))
+  if (id.signing !== undefined) names.add(normalizeHeaderName(id.signing.header))
+  for (const h of id.stripHeaders) names.add(normalizeHeaderName(h))
+  return names
+}
+
+/** Lower-cased names listed in Connection header values. */
+export function connectionTokens(values: readonly string[]): Set<string> | null {
+  let out: Set<string> | null = null
+  for (const v of values) {
+    for (const part of v.split(',')) {
+      const t = normalizeHeaderName(part.trim())
+      if (t.length === 0) continue
+      ;(out ??= new Set()).add(t)
+    }
+  }
+  return out
+}
+
+export interface UpstreamHeaderOptions {
+  /** Names (normalized) that clients may never send: identity headers. */
+  readonly identityHeaders: ReadonlySet<string>
+  /** Drop the client's Authorization: restgate consumed it. */
+  readonly dropAuthorization: boolean
+  /** Remove this cookie from the Cookie header: restgate's own session cookie. */
+  readonly dropCookie: string | undefined
+  /** Host header to send, or undefined to let the transport set the upstream's. */
+  readonly host: string | undefined
+  readonly forwardedFor: string
+  readonly forwardedProto: string
+  readonly forwardedHost: string | undefined
+  /** Identity headers to add, as [name, value] pairs, after every removal. */
+  readonly add: readonly string[]
+}
+
+/**
+ * Builds the upstream request headers as a flat [name, value, ...] list from the raw client headers.
+ * Repeated headers stay repeated (each copy is judged on its own), names keep the client's spelling.
+ */
+export function buildUpstreamHeaders(rawHeaders: readonly string[], opts: UpstreamHeaderOptions): string[] {
+  let connectionValues: string[] | null = null
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!
+    if (name.length === 10 && name.toLowerCase() === 'connection') (connectionValues ??= []).push(rawHeaders[i + 1]!)
+  }
+  const named = connectionValues === null ? null : connectionTokens(connectionValues)
+
+  const out: string[] = []
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!
+    const lower = normalizeHeaderName(name)
+    if (HOP_BY_HOP.has(lower) || FORWARDING.has(lower) || opts.identityHeaders.has(lower)) continue
+    if (named !== null && named.has(lower)) continue
+    if (lower === 'authorization' && opts.dropAuthorization) continue
+    let value = rawHeaders[i + 1]!
+    if (lower === 'cookie' && opts.dropCookie !== undefined) {
+      const kept = removeCookie(value, opts.dropCookie)
+      if (kept === null) continue
+      value = kept
+    }
+    out.push(name, value)
+  }
+  if (opts.host !== undefined) out.push('host', opts.host)
+  out.push('x-forwarded-for', opts.forwardedFor, 'x-forwarded-proto', opts.forwardedProto)
+  if (opts.forwardedHost !== undefined) out.push('x-forwarded-host', opts.forwardedHost)
+  for (let i = 0; i < opts.add.length; i++) out.push(opts.add[i]!)
+  return out
+}
+
+/** Cookie header without the named cookie; null when nothing is left. */
+export function removeCookie(header: string, name: string): string | null {
+  if (!header.includes(name)) return header
+  const kept: string[] = []
+  for (const part of header.split(';')) {
+    const trimmed = part.trim()
+    if (trimmed.length === 0) continue
+    const eq = trimmed.indexOf('=')
+    const key = eq === -1 ? trimmed : trimmed.slice(0, eq).trim()
+    if (key !== name) kept.push(trimmed)
+  }
+  return kept.length === 0 ? null : kept.join('; ')
+}
+
+/** Response headers for the client: upstream headers minus hop-by-hop and Connection-named ones. */
+export function buildClientHeaders(
+  upstream: Record<string, string | string[] | undefined>,
+): Record<string, string | string[]> {
+  const conn = upstream['connection']
+  const named = conn === undefined ? null : connectionTokens(Array.isArray(conn) ? conn : [conn])
+  const out: Record<string, string | string[]> = {}
+  for (const key in upstream) {
+    const value = upstream[key]
+    if (value === undefined) continue
+    if (HOP_BY_HOP.has(key) || (named !== null && named.has(key))) continue
+    out[key] = value
+  }
+  return out
+}

@@ -1,0 +1,35 @@
+// The identity headers restgate sends upstream, and the optional signed assertion that lets Jira check
+// they came from restgate: `v1;user=<user>;method=<method>;ts=<ms>;sig=<base64url HMAC-SHA-256>`.
+import { createHmac } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import type { Identity } from '../auth/types.js'
+import type { Policy } from '../policy/compile.js'
+import type { Clock } from '../clock.js'
+
+export interface IdentitySigner {
+  sign(user: string, method: string): string
+}
+
+export function createSigner(keyFile: string, clock: Clock): IdentitySigner {
+  const key = readFileSync(keyFile)
+  if (key.length < 32) throw new Error(`identity.signing.keyFile ${keyFile} must hold at least 32 bytes of key`)
+  return {
+    sign(user, method) {
+      const payload = `v1;user=${encodeURIComponent(user)};method=${method};ts=${clock.now()}`
+      return `${payload};sig=${createHmac('sha256', key).update(payload).digest('base64url')}`
+    },
+  }
+}
+
+/** [name, value, ...] pairs to append after every client copy was removed. */
+export function identityHeaderValues(policy: Policy, identity: Identity, signer: IdentitySigner | undefined): string[] {
+  const id = policy.config.identity
+  const out = [id.userHeader, identity.user, id.methodHeader, identity.method]
+  if (id.groupsHeader !== undefined && identity.groups !== undefined) {
+    out.push(id.groupsHeader, identity.groups.join(','))
+  }
+  if (signer !== undefined && id.signing !== undefined) {
+    out.push(id.signing.header, signer.sign(identity.user, identity.method))
+  }
+  return out
+}

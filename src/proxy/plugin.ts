@@ -1,0 +1,140 @@
+// The proxy scope: everything that is not answered locally. Authentication runs in onRequest, so bodies
+// stream through untouched; the handler strips what the upstream must not see, adds identity and forwards.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { rgError } from '../errors.js'
+import { runChain } from '../auth/chain.js'
+import type { AuthRequest, Authenticator } from '../auth/types.js'
+import { decideUnclaimed } from '../policy/decide.js'
+import type { CidrSet } from '../policy/cidr.js'
+import { sendError } from '../http/reply.js'
+import type { Metrics } from '../observability/metrics.js'
+import { buildUpstreamHeaders } from './headers.js'
+import { forward, hasBody } from './forward.js'
+import { identityHeaderValues, type IdentitySigner } from './identity.js'
+import type { Upstream } from './upstream.js'
+
+export interface ProxyPluginOptions {
+  readonly upstream: Upstream
+  readonly authenticators: readonly Authenticator[]
+  readonly trustedProxies: CidrSet
+  readonly metrics: Metrics
+  readonly signer: IdentitySigner | undefined
+  /** Name of restgate's session cookie, removed from the Cookie header sent upstream. */
+  readonly sessionCookie: () => string | undefined
+}
+
+/** Node keeps only the first Authorization header; a second one would be read differently upstream. */
+function authorizationCount(raw: readonly string[]): number {
+  let n = 0
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!
+    if (name.length === 13 && name.toLowerCase() === 'authorization') n++
+  }
+  return n
+}
+
+function peerAddress(request: FastifyRequest): string {
+  const a = request.socket.remoteAddress ?? ''
+  return a.startsWith('::ffff:') ? a.slice(7) : a
+}
+
+export function authRequestOf(request: FastifyRequest): AuthRequest {
+  return {
+    policy: request.rg.policy,
+    path: request.url.split('?', 1)[0]!,
+    method: request.method,
+    ip: request.ip,
+    headers: request.headers,
+    secure: request.protocol === 'https',
+    log: request.log,
+  }
+}
+
+/** The auth hook shared by every scope that forwards: proxy and the session resource. */
+export function createAuthHook(authenticators: readonly Authenticator[], metrics: Metrics) {
+  return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    const state = request.rg
+    if (authorizationCount(request.raw.rawHeaders) > 1) {
+      state.decision = 'duplicate authorization'
+      return sendError(reply, rgError('RG_ERR_BAD_CREDENTIALS', 'More than one Authorization header'))
+    }
+    const authReq = authRequestOf(request)
+    const outcome = await runChain(authenticators, authReq)
+    if (outcome instanceof Error) {
+      state.decision = outcome.code
+      metrics.authFailures.inc({ method: 'chain', code: outcome.code })
+      return sendError(reply, outcome)
+    }
+    if (outcome !== undefined) {
+      state.auth = outcome
+      return undefined
+    }
+    const authorization = request.headers.authorization
+    const decision = decideUnclaimed(state.policy, {
+      path: authReq.path,
+      ip: authReq.ip,
+      userAgent: request.headers['user-agent'],
+      authScheme: authorization === undefined ? undefined : authorization.trim().split(' ', 1)[0]!.toLowerCase(),
+    })
+    if (decision.action === 'deny') {
+      state.decision = decision.error.code
+      return sendError(reply, decision.error)
+    }
+    state.decision = authorization === undefined ? 'anonymous' : 'passthrough'
+    return undefined
+  }
+}
+
+export function createForwardHandler(opts: ProxyPluginOptions) {
+  const { upstream, trustedProxies, metrics, signer } = opts
+  return function forwardHandler(request: FastifyRequest, reply: FastifyReply): void {
+    const state = request.rg
+    const policy = state.policy
+    const auth = state.auth
+    const raw = request.raw
+    const peer = peerAddress(request)
+    const clientXff = request.headers['x-forwarded-for']
+    const forwardedFor =
+      clientXff !== undefined && clientXff.length > 0 && trustedProxies.contains(peer) ? `${clientXff}, ${peer}` : peer
+    const headers = buildUpstreamHeaders(raw.rawHeaders, {
+      identityHeaders: policy.identityHeaders,
+      dropAuthorization: auth !== null && auth.consumed === 'authorization',
+      dropCookie: opts.sessionCookie(),
+      host: policy.config.upstream.preserveHost ? request.headers.host : undefined,
+      forwardedFor,
+      forwardedProto: request.protocol,
+      forwardedHost: request.host,
+      add: auth === null ? [] : identityHeaderValues(policy, auth.identity, signer),
+    })
+    reply.hijack()
+    forward(reply.raw, {
+      upstream,
+      method: request.method,
+      path: request.url,
+      headers,
+      body: hasBody(raw) ? raw : null,
+      timeoutMs: policy.durations.upstreamTimeoutMs,
+      responseHeaders: auth?.responseHeaders,
+      onResponse: (status, ns) => metrics.upstreamDuration.observe({ status }, Number(ns) / 1e9),
+      onFailure: (err, code) => {
+        state.decision = code
+        request.log.warn({ reqId: request.id, err: { message: err.message, code: (err as { code?: string }).code } }, 'upstream request failed')
+      },
+    })
+  }
+}
+
+/** Registers the catch-all forwarding route in its own scope. */
+export async function proxyPlugin(app: FastifyInstance, opts: ProxyPluginOptions): Promise<void> {
+  // Bodies are streamed to the upstream as they arrive; nothing here reads or limits them.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined))
+  app.addHook('onRequest', (request, _reply, done) => {
+    request.rg.routeClass = 'proxy'
+    done()
+  })
+  app.addHook('onRequest', createAuthHook(opts.authenticators, opts.metrics))
+  const handler = createForwardHandler(opts)
+  app.all('/', handler)
+  app.all('/*', handler)
+}

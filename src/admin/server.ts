@@ -1,0 +1,55 @@
+// The admin listener, on its own port so it can stay off the public network: liveness, readiness, metrics.
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type { Metrics } from '../observability/metrics.js'
+
+/** A readiness check resolves to 'ok' or a short reason; a throw counts as not ready. */
+export type ReadinessCheck = () => Promise<string>
+
+export interface AdminDeps {
+  readonly logger: Logger
+  readonly metrics: Metrics
+  readonly checks: Readonly<Record<string, ReadinessCheck>>
+}
+
+const CHECK_TIMEOUT_MS = 2000
+
+async function runCheck(check: ReadinessCheck): Promise<string> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), CHECK_TIMEOUT_MS)
+  })
+  try {
+    return await Promise.race([check(), timeout])
+  } catch (err) {
+    return `error: ${(err as Error).message}`
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+export async function buildAdminApp(deps: AdminDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ listener: 'admin' }),
+    logController: new LogController({ disableRequestLogging: true }),
+  }) as unknown as FastifyInstance
+  app.get('/healthz', async () => ({ status: 'ok' }))
+  app.get('/readyz', async (_req, reply) => {
+    const names = Object.keys(deps.checks)
+    const results = await Promise.all(names.map((n) => runCheck(deps.checks[n]!)))
+    const detail: Record<string, string> = {}
+    let ready = true
+    names.forEach((n, i) => {
+      detail[n] = results[i]!
+      // A stale policy still serves the last good one: report it, but stay ready.
+      if (results[i] !== 'ok' && !results[i]!.startsWith('stale')) ready = false
+    })
+    reply.code(ready ? 200 : 503)
+    return { status: ready ? 'ready' : 'not ready', ...detail }
+  })
+  app.get('/metrics', async (_req, reply) => {
+    reply.type(deps.metrics.registry.contentType)
+    return deps.metrics.registry.metrics()
+  })
+  return app
+}

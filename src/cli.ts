@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+// The restgate command. Reads argv and the environment, then hands over to main.ts or a subcommand.
+// Heavy modules load only for the command that needs them: `--version` should not pay for Fastify.
+import { parseArgs } from 'node:util'
+import { formatProblem } from './config/problems.js'
+import { readVersion } from './version.js'
+
+export const HELP = `restgate: authenticating reverse proxy for Jira and Confluence Data Center
+
+Usage:
+  restgate [--config FILE]            run the proxy (FILE defaults to $RESTGATE_CONFIG)
+  restgate check-config FILE          validate a policy file; exit 0, or 1 listing every problem
+  restgate --help                     this text
+  restgate --version                  print the version
+
+Signals: SIGTERM/SIGINT drain in-flight requests and exit 0; SIGHUP reloads the policy file.
+Exit codes: 0 ok, 1 invalid policy or start-up failure, 2 usage error.
+`
+
+interface Io {
+  out(text: string): void
+  err(text: string): void
+}
+
+const stdio: Io = {
+  out: (t) => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
+  err: (t) => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
+}
+
+async function checkConfig(args: string[], io: Io): Promise<number> {
+  const file = args[0]
+  if (file === undefined || args.length > 1) {
+    io.err('usage: restgate check-config FILE')
+    return 2
+  }
+  const { loadConfigFile } = await import('./config/load.js')
+  const result = await loadConfigFile(file)
+  if (!result.ok) {
+    io.err(`${file}: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}`)
+    for (const p of result.problems) io.err(`  ${formatProblem(p)}`)
+    io.err(`${file}: test failed`)
+    return 1
+  }
+  io.out(`${file}: syntax is ok`)
+  io.out(`${file}: test is successful`)
+  return 0
+}
+
+async function run(configPath: string | undefined, io: Io): Promise<number> {
+  if (configPath === undefined || configPath.length === 0) {
+    io.err('restgate: no policy file: pass --config FILE or set RESTGATE_CONFIG (see restgate --help)')
+    return 2
+  }
+  const { ConfigError, start } = await import('./main.js')
+  let running
+  try {
+    running = await start({ configPath })
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.err(`restgate: ${configPath}: ${err.problems.length} problem(s), not starting:`)
+      for (const p of err.problems) io.err(`  ${formatProblem(p)}`)
+    } else {
+      io.err(`restgate: could not start: ${(err as Error).message}`)
+    }
+    return 1
+  }
+  const stop = (signal: string) => {
+    running.logger.info({ signal }, 'stopping: draining in-flight requests')
+    running.close().then(
+      () => process.exit(0),
+      (err: Error) => {
+        io.err(`restgate: error while stopping: ${err.message}`)
+        process.exit(1)
+      },
+    )
+  }
+  process.once('SIGTERM', () => stop('SIGTERM'))
+  process.once('SIGINT', () => stop('SIGINT'))
+  process.on('SIGHUP', () => void running.reload('SIGHUP'))
+  return -1 // keep running
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io = stdio): Promise<number> {
+  const [command, ...rest] = argv
+  if (command === 'check-config') return checkConfig(rest, io)
+
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string', short: 'c' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+      strict: true,
+      allowPositionals: false,
+    })
+  } catch (err) {
+    io.err(`restgate: ${(err as Error).message}\n\n${HELP}`)
+    return 2
+  }
+  if (parsed.values.help) {
+    io.out(HELP)
+    return 0
+  }
+  if (parsed.values.version) {
+    io.out(readVersion())
+    return 0
+  }
+  return run(parsed.values.config ?? env['RESTGATE_CONFIG'], io)
+}
+
+main(process.argv.slice(2), process.env).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code
+  },
+  (err: Error) => {
+    process.stderr.write(`restgate: ${err.stack ?? err.message}\n`)
+    process.exitCode = 1
+  },
+)

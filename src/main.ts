@@ -1,0 +1,133 @@
+// Starting and stopping a restgate: the only place (with cli.ts) that opens sockets. Used by the CLI and
+// by tests, which run several instances side by side in one process.
+import type { AddressInfo } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+import type { DestinationStream, Logger } from 'pino'
+import { buildApp, type AppDeps, type Lifecycle } from './app.js'
+import { buildAdminApp } from './admin/server.js'
+import { loadConfigFile } from './config/load.js'
+import { formatProblem, type Problem } from './config/problems.js'
+import { createRuntime, createRuntimeHolder, type RuntimeHolder } from './config/runtime.js'
+import type { Config } from './config/schema.js'
+import { systemClock, type Clock } from './clock.js'
+import { createLogger } from './observability/logger.js'
+import { createMetrics, type Metrics } from './observability/metrics.js'
+import { createUpstream, type Upstream } from './proxy/upstream.js'
+import { createSigner } from './proxy/identity.js'
+import type { Authenticator } from './auth/types.js'
+
+export interface StartOptions {
+  readonly configPath: string
+  readonly env?: Readonly<Record<string, string | undefined>>
+  readonly clock?: Clock
+  /** Log destination; stdout (asynchronous) by default. */
+  readonly logDestination?: DestinationStream
+  /** Listen overrides, for tests that need free ports (0). */
+  readonly port?: number
+  readonly adminPort?: number
+  readonly host?: string
+  /** Replaces the authenticator chain built from the policy (tests that need a stand-in identity). */
+  readonly authenticators?: readonly Authenticator[]
+}
+
+export interface ReloadResult {
+  readonly applied: boolean
+  readonly problems: readonly Problem[]
+}
+
+export interface Running {
+  readonly app: FastifyInstance
+  readonly admin: FastifyInstance | undefined
+  readonly url: string
+  readonly adminUrl: string | undefined
+  readonly runtime: RuntimeHolder
+  readonly logger: Logger
+  readonly metrics: Metrics
+  reload(trigger: string): Promise<ReloadResult>
+  /** Stops accepting, lets in-flight requests finish (bounded by server.drainTimeout), closes everything. */
+  close(): Promise<void>
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly Problem[]) {
+    super(`invalid policy:\n${problems.map((p) => '  ' + formatProblem(p)).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+function listenUrl(app: FastifyInstance, tls: boolean): string {
+  const addr = app.server.address() as AddressInfo
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
+  return `${tls ? 'https' : 'http'}://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${addr.port}`
+}
+
+export async function start(options: StartOptions): Promise<Running> {
+  const clock = options.clock ?? systemClock
+  const loaded = await loadConfigFile(options.configPath, { env: options.env })
+  if (!loaded.ok) throw new ConfigError(loaded.problems)
+  const config: Config = loaded.config
+
+  const logger = createLogger({ level: config.logging.level, destination: options.logDestination })
+  const metrics = createMetrics()
+  const runtime = createRuntimeHolder(config, loaded.text, clock.now())
+  const lifecycle: Lifecycle = { closing: false }
+  const upstream: Upstream = createUpstream(config.upstream)
+  const signer = config.identity.signing === undefined ? undefined : createSigner(config.identity.signing.keyFile, clock)
+
+  const authenticators = options.authenticators ?? []
+  const deps: AppDeps = { runtime, logger, metrics, clock, upstream, signer, lifecycle, authenticators }
+  const app = await buildApp(deps)
+  await app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port })
+  const url = listenUrl(app, config.server.tls !== undefined)
+
+  let admin: FastifyInstance | undefined
+  let adminUrl: string | undefined
+  if (config.server.admin.enabled) {
+    admin = await buildAdminApp({
+      logger,
+      metrics,
+      checks: { config: async () => (runtime.stale === null ? 'ok' : `stale: ${runtime.stale}`) },
+    })
+    await admin.listen({ host: options.host ?? config.server.admin.host, port: options.adminPort ?? config.server.admin.port })
+    adminUrl = listenUrl(admin, false)
+  }
+  logger.info({ url, adminUrl, upstream: upstream.origin }, 'restgate listening')
+
+  async function reload(trigger: string): Promise<ReloadResult> {
+    const next = await loadConfigFile(options.configPath, { env: options.env })
+    if (!next.ok) {
+      runtime.stale = next.problems.map(formatProblem).join('; ')
+      metrics.configReloads.inc({ result: 'failed' })
+      metrics.configReloadFailures.inc()
+      logger.error({ trigger, problems: next.problems.map(formatProblem) }, 'policy reload refused: keeping the policy in force')
+      return { applied: false, problems: next.problems }
+    }
+    runtime.current = createRuntime(next.config, next.text, runtime.current.generation + 1, clock.now())
+    runtime.stale = null
+    metrics.configReloads.inc({ result: 'applied' })
+    logger.info({ trigger, generation: runtime.current.generation }, 'policy reloaded')
+    return { applied: true, problems: [] }
+  }
+
+  let closing: Promise<void> | undefined
+  async function close(): Promise<void> {
+    closing ??= (async () => {
+      lifecycle.closing = true
+      const drainMs = runtime.current.policy.durations.drainTimeoutMs
+      const force = setTimeout(() => {
+        logger.warn({ drainMs }, 'drain timeout: closing the remaining connections')
+        app.server.closeAllConnections()
+      }, drainMs)
+      force.unref()
+      await app.close()
+      clearTimeout(force)
+      await admin?.close()
+      await upstream.close()
+      logger.info('restgate stopped')
+      logger.flush()
+    })()
+    return closing
+  }
+
+  return { app, admin, url, adminUrl, runtime, logger, metrics, reload, close }
+}

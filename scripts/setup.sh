@@ -11,7 +11,7 @@ mode=${1:-run}
 need=(g++ make python3 libkrb5-dev)
 case "$mode" in
   run) ;;
-  --test) need+=(curl redis-server redis-tools krb5-kdc krb5-admin-server krb5-user python3-requests-kerberos chromium fonts-dejavu-core) ;;
+  --test) need+=(curl wrk redis-server redis-tools krb5-kdc krb5-admin-server krb5-user python3-requests-kerberos chromium fonts-dejavu-core) ;;
   --bench) need+=(curl wrk redis-server redis-tools krb5-kdc krb5-admin-server krb5-user) ;;
   *) echo "usage: scripts/setup.sh [--test|--bench]" >&2; exit 2 ;;
 esac

@@ -1,0 +1,50 @@
+// What a benchmark case is: how to start its server(s) and what to send. Adding a case (an API token on
+// Redis, a session cookie, Kerberos with fresh tokens) means writing one of these in cases.ts.
+import type { ServerProcess } from './servers/spawn.js'
+import type { Headers } from './load/wrk.js'
+
+export type { Headers }
+
+export interface RequestShape {
+  readonly method?: string
+  readonly path: string
+  readonly headers?: Headers
+  /**
+   * Header sets used once each, one per request (single-use Kerberos tokens), made fresh before every run;
+   * `count` is how many the run may use at most. A run stops early when they run out.
+   */
+  readonly perRequest?: (count: number) => Promise<Headers[]>
+  /** The most requests/s this case can reach, to size perRequest (default 20,000). */
+  readonly maxRps?: number
+}
+
+export interface Subject {
+  /** Where the load goes. */
+  readonly url: string
+  /** The process whose CPU time and peak memory are measured, with all its descendants (workers). */
+  readonly pid: number
+  readonly request: RequestShape
+}
+
+export type PolicyInput = Record<string, unknown>
+
+export interface CaseContext {
+  /** The shared stub Jira (~1 KB JSON on every path). */
+  readonly stub: ServerProcess
+  /** A directory for this run, removed afterwards. */
+  readonly dir: string
+  /** Starts a Node script as its own process on a free port ({port} in args is replaced); stopped at the end. */
+  spawnNode(name: string, args: readonly string[], readyPath: string, env?: NodeJS.ProcessEnv): Promise<ServerProcess>
+  /** Starts the real restgate CLI with the benchmark policy (auth off, access log on) deep-merged with `policy`. */
+  restgate(name: string, policy?: PolicyInput, env?: NodeJS.ProcessEnv): Promise<ServerProcess & { readonly configPath: string }>
+}
+
+export interface BenchCase {
+  readonly id: string
+  readonly title: string
+  /** "own" (default): the subject has a core to itself; "all": every process may use every core. */
+  readonly cores?: 'own' | 'all'
+  /** Also measure latency with one request in flight. */
+  readonly latency?: boolean
+  start(ctx: CaseContext): Promise<Subject>
+}

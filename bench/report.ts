@@ -1,0 +1,147 @@
+// Turns the rounds into one table: medians of rounds, and ratios taken round by round (each against the
+// reference measured in the same round) before their median, so drift between rounds cancels out.
+import type { CaseResult } from './harness.js'
+
+export function median(values: readonly number[]): number {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
+  if (v.length === 0) return NaN
+  const mid = v.length >> 1
+  return v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2
+}
+
+export interface Row {
+  readonly id: string
+  readonly title: string
+  readonly cores: 'own' | 'all'
+  readonly rps: number
+  readonly p50Ms: number
+  readonly p99Ms: number
+  readonly cpuUsPerRequest: number
+  readonly peakRssMB: number
+  readonly errors: number
+  /** Some run ran out of per-request header sets: its requests/s is understated. */
+  readonly exhausted: boolean
+  /** Requests/s against each reference case id (median of per-round ratios). */
+  readonly rpsRatio: Readonly<Record<string, number>>
+  /** CPU per request against each reference case id. */
+  readonly cpuRatio: Readonly<Record<string, number>>
+  /** One request in flight. */
+  readonly latency?: { readonly p50Ms: number; readonly p99Ms: number; readonly addedP50Ms: number; readonly addedP99Ms: number }
+}
+
+function perRound(a: CaseResult, b: CaseResult | undefined, f: (x: CaseResult, r: number) => number): number {
+  if (b === undefined) return NaN
+  const n = Math.min(a.runs.length, b.runs.length)
+  const out: number[] = []
+  for (let r = 0; r < n; r++) out.push(f(a, r) / f(b, r))
+  return median(out)
+}
+
+export function summarise(results: readonly CaseResult[], referenceIds: readonly string[], directId = '1'): Row[] {
+  const byId = new Map(results.map((r) => [r.case.id, r]))
+  const direct = byId.get(directId)
+  return results.map((r): Row => {
+    const rpsRatio: Record<string, number> = {}
+    const cpuRatio: Record<string, number> = {}
+    for (const id of referenceIds) {
+      rpsRatio[id] = perRound(r, byId.get(id), (x, i) => x.runs[i]!.rps)
+      cpuRatio[id] = perRound(r, byId.get(id), (x, i) => x.runs[i]!.cpuUsPerRequest)
+    }
+    let latency: Row['latency']
+    if (r.latency.length > 0) {
+      const added = (pick: 'p50Ms' | 'p99Ms'): number =>
+        direct === undefined || direct.latency.length === 0
+          ? NaN
+          : median(r.latency.map((l, i) => (direct.latency[i] === undefined ? NaN : l[pick] - direct.latency[i]![pick])))
+      latency = {
+        p50Ms: median(r.latency.map((l) => l.p50Ms)),
+        p99Ms: median(r.latency.map((l) => l.p99Ms)),
+        addedP50Ms: added('p50Ms'),
+        addedP99Ms: added('p99Ms'),
+      }
+    }
+    return {
+      id: r.case.id,
+      title: r.case.title,
+      cores: r.case.cores ?? 'own',
+      rps: median(r.runs.map((m) => m.rps)),
+      p50Ms: median(r.runs.map((m) => m.p50Ms)),
+      p99Ms: median(r.runs.map((m) => m.p99Ms)),
+      cpuUsPerRequest: median(r.runs.map((m) => m.cpuUsPerRequest)),
+      peakRssMB: r.peakRssBytes / (1024 * 1024),
+      errors: r.runs.reduce((n, m) => n + m.errors, 0),
+      exhausted: r.runs.some((m) => m.exhausted),
+      rpsRatio,
+      cpuRatio,
+      latency,
+    }
+  })
+}
+
+const fmt = {
+  int: (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–'),
+  ms: (n: number): string => (Number.isFinite(n) ? n.toFixed(n < 10 ? 2 : 1) : '–'),
+  ratio: (n: number): string => (Number.isFinite(n) ? n.toFixed(2) + 'x' : '–'),
+  signedMs: (n: number): string => (Number.isFinite(n) ? (n >= 0 ? '+' : '') + n.toFixed(3) : '–'),
+}
+
+/** Rows of cells: the main table. */
+export function mainTable(rows: readonly Row[], referenceIds: readonly string[]): string[][] {
+  const head = [
+    'case',
+    'what',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'CPU µs/req',
+    'peak RSS MB',
+    ...referenceIds.map((id) => `req/s vs (${id})`),
+    ...referenceIds.filter((id) => id !== '1').map((id) => `CPU vs (${id})`),
+    'errors',
+  ]
+  const body = rows.map((r) => [
+    r.id,
+    r.cores === 'all' ? `${r.title}` : r.title,
+    fmt.int(r.rps),
+    fmt.ms(r.p50Ms),
+    fmt.ms(r.p99Ms),
+    Number.isFinite(r.cpuUsPerRequest) ? r.cpuUsPerRequest.toFixed(1) : '–',
+    r.peakRssMB.toFixed(0),
+    ...referenceIds.map((id) => fmt.ratio(r.rpsRatio[id]!)),
+    ...referenceIds.filter((id) => id !== '1').map((id) => fmt.ratio(r.cpuRatio[id]!)),
+    r.exhausted ? `${r.errors} (ran out of headers)` : String(r.errors),
+  ])
+  return [head, ...body]
+}
+
+export function latencyTable(rows: readonly Row[]): string[][] {
+  const head = ['case', 'what', 'p50 ms', 'p99 ms', 'added p50 ms', 'added p99 ms']
+  const body = rows
+    .filter((r) => r.latency !== undefined)
+    .map((r) => [r.id, r.title, r.latency!.p50Ms.toFixed(3), r.latency!.p99Ms.toFixed(3), fmt.signedMs(r.latency!.addedP50Ms), fmt.signedMs(r.latency!.addedP99Ms)])
+  return [head, ...body]
+}
+
+/** "2 workers: 1.71x the requests/s of 1 worker", when both scaling rows ran. */
+export function scalingLine(results: readonly CaseResult[], oneId = '3w1', twoId = '3w2'): string | undefined {
+  const one = results.find((r) => r.case.id === oneId)
+  const two = results.find((r) => r.case.id === twoId)
+  if (one === undefined || two === undefined) return undefined
+  const ratio = perRound(two, one, (x, i) => x.runs[i]!.rps)
+  return `Worker scaling (all cores, shared with wrk and the stub): 2 workers serve ${fmt.ratio(ratio)} the requests/s of 1 worker (${fmt.int(median(two.runs.map((m) => m.rps)))} vs ${fmt.int(median(one.runs.map((m) => m.rps)))}).`
+}
+
+const NUMERIC = /^[-+]?[\d,.]+(x| MB)?$|^–$/
+
+export function renderText(table: string[][]): string {
+  const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)))
+  return table
+    .map((row) => row.map((cell, c) => (c > 1 && NUMERIC.test(cell) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd())
+    .join('\n')
+}
+
+export function renderMarkdown(table: string[][]): string {
+  const [head, ...body] = table
+  const align = head!.map((_, c) => (c > 1 ? '---:' : '---'))
+  return [head!, align, ...body].map((row) => `| ${row.join(' | ')} |`).join('\n')
+}

@@ -28,6 +28,13 @@ export interface Subject {
 
 export type PolicyInput = Record<string, unknown>
 
+export interface RestgateOptions {
+  readonly policy?: PolicyInput
+  readonly env?: NodeJS.ProcessEnv
+  /** Another checkout's built CLI (dist/src/cli.js), to compare against (--baseline). */
+  readonly cli?: string
+}
+
 export interface CaseContext {
   /** The shared stub Jira (~1 KB JSON on every path). */
   readonly stub: ServerProcess
@@ -36,7 +43,7 @@ export interface CaseContext {
   /** Starts a Node script as its own process on a free port ({port} in args is replaced); stopped at the end. */
   spawnNode(name: string, args: readonly string[], readyPath: string, env?: NodeJS.ProcessEnv): Promise<ServerProcess>
   /** Starts the real restgate CLI with the benchmark policy (auth off, access log on) deep-merged with `policy`. */
-  restgate(name: string, policy?: PolicyInput, env?: NodeJS.ProcessEnv): Promise<ServerProcess & { readonly configPath: string }>
+  restgate(name: string, options?: RestgateOptions): Promise<ServerProcess & { readonly configPath: string }>
 }
 
 export interface BenchCase {

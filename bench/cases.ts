@@ -1,4 +1,5 @@
 // The benchmark's cases, in the order of issue 8. Ratios are reported against cases 1, 2 and 3.
+import { basename, join, resolve } from 'node:path'
 import type { BenchCase, RequestShape } from './case.js'
 
 /** A typical REST read, as a script would send it. */
@@ -39,7 +40,7 @@ export const CASES: readonly BenchCase[] = [
     title: 'restgate, auth off, 1 worker, all cores',
     cores: 'all',
     start: async (ctx) => {
-      const rg = await ctx.restgate('restgate-w1', { server: { workers: 1 } })
+      const rg = await ctx.restgate('restgate-w1', { policy: { server: { workers: 1 } } })
       return { url: rg.url, pid: rg.pid, request: ISSUE_GET }
     },
   },
@@ -48,8 +49,23 @@ export const CASES: readonly BenchCase[] = [
     title: 'restgate, auth off, 2 workers, all cores',
     cores: 'all',
     start: async (ctx) => {
-      const rg = await ctx.restgate('restgate-w2', { server: { workers: 2 } })
+      const rg = await ctx.restgate('restgate-w2', { policy: { server: { workers: 2 } } })
       return { url: rg.url, pid: rg.pid, request: ISSUE_GET }
     },
   },
 ]
+
+/** Case 3 run from another checkout (`--baseline DIR`), to measure a change before and after in one run. */
+export function baselineCase(dir: string): BenchCase {
+  const cli = join(resolve(dir), 'dist', 'src', 'cli.js')
+  const name = basename(resolve(dir))
+  return {
+    id: `3@${name}`,
+    title: `restgate from ${dir}, auth off`,
+    latency: true,
+    start: async (ctx) => {
+      const rg = await ctx.restgate(`restgate-${name}`, { cli })
+      return { url: rg.url, pid: rg.pid, request: ISSUE_GET }
+    },
+  }
+}

@@ -115,14 +115,14 @@ export class Harness {
       stub,
       dir: this.dir,
       spawnNode: (name, args, readyPath, env) => this.spawnNode(name, args, readyPath, env),
-      restgate: async (name, policy = {}, env) => {
+      restgate: async (name, { policy = {}, env, cli = 'dist/src/cli.js' } = {}) => {
         const port = await freePort()
         const adminPort = await freePort()
         const configPath = join(this.dir, `${name}.yaml`)
         writeFileSync(configPath, stringify(deepMerge(benchPolicy(stub.url, port, adminPort, this.dir, name), policy)))
         const p = await spawnServer({
           name,
-          args: ['dist/src/cli.js', '--config', configPath],
+          args: [cli, '--config', configPath],
           url: `http://127.0.0.1:${port}`,
           readyPath: '/rest/ksso/api/info/1.0/ping',
           stdoutFile: this.logFile(name),

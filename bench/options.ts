@@ -19,6 +19,8 @@ export interface BenchOptions {
   /** restgate's log destination: a file in the run directory (default) or /dev/null. */
   readonly devNullLog: boolean
   readonly keep: boolean
+  /** Other built checkouts whose restgate runs beside case 3 (case 3@name): before/after in one run. */
+  readonly baselines: readonly string[]
   readonly help: boolean
 }
 
@@ -39,6 +41,7 @@ rounds and prints one table (medians of rounds). Updates BENCHMARKS.md unless --
   --out FILE         file to update (default BENCHMARKS.md)
   --no-write         print only
   --keep             keep the run directory (logs, policies)
+  --baseline DIR     also run case 3 from another built checkout (case 3@DIR's name); repeatable
 `
 
 // wrk takes whole seconds, so every figure here is a positive integer.
@@ -65,6 +68,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       out: { type: 'string' },
       'no-write': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
+      baseline: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -85,6 +89,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     out: values['no-write'] ? undefined : (values.out ?? 'BENCHMARKS.md'),
     devNullLog: values['log-devnull'],
     keep: values.keep,
+    baselines: values.baseline ?? [],
     help: values.help,
   }
 }

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { CASES, REFERENCE_IDS } from './cases.js'
+import { CASES, REFERENCE_IDS, baselineCase } from './cases.js'
 import { Harness, runRounds, type CaseResult } from './harness.js'
 import { parseBenchArgs, USAGE, type BenchOptions } from './options.js'
 import { describePlacement, planPlacement, type Placement } from './placement.js'
@@ -102,7 +102,14 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`bench: unknown case(s) ${unknown.join(', ')}; known: ${CASES.map((c) => c.id).join(', ')}\n`)
     return 2
   }
-  const cases = opts.cases.length === 0 ? CASES : opts.cases.map((id) => CASES.find((c) => c.id === id)!)
+  const chosen = opts.cases.length === 0 ? CASES : opts.cases.map((id) => CASES.find((c) => c.id === id)!)
+  for (const dir of opts.baselines) {
+    if (!existsSync(join(dir, 'dist', 'src', 'cli.js'))) {
+      process.stderr.write(`bench: --baseline ${dir}: no dist/src/cli.js there (build it first)\n`)
+      return 2
+    }
+  }
+  const cases = [...chosen, ...opts.baselines.map(baselineCase)]
   const root = repoRoot()
   const placement = planPlacement(os.cpus().length, opts.pin)
   const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`)

@@ -21,6 +21,11 @@ t.test('flags override', async (t) => {
   t.equal(o.connections, 64)
 })
 
+t.test('--baseline is repeatable', async (t) => {
+  t.same(parseBenchArgs([]).baselines, [])
+  t.same(parseBenchArgs(['--baseline', '/a', '--baseline', '/b']).baselines, ['/a', '/b'])
+})
+
 t.test('bad values are refused with the flag named', async (t) => {
   t.throws(() => parseBenchArgs(['--rounds', '0']), /--rounds: must be a positive integer/)
   t.throws(() => parseBenchArgs(['--duration', '1.5']), /--duration: must be a positive integer/)

@@ -1,6 +1,7 @@
 // pino, JSON lines. Secrets never reach a log: whatever a handler logs, these paths are censored, and the
 // access line is built from chosen fields only (no headers, no query string).
 import pino, { type DestinationStream, type Logger } from 'pino'
+import { BatchedDestination } from './batched-destination.js'
 
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -27,8 +28,15 @@ export interface LoggerOptions {
   readonly destination?: DestinationStream
 }
 
+/** stdout, written asynchronously in batches; what is pending is written at exit. */
+function stdoutDestination(): DestinationStream {
+  const batched = new BatchedDestination(pino.destination({ dest: 1, sync: false }))
+  process.once('exit', () => batched.flushSync())
+  return batched
+}
+
 export function createLogger(options: LoggerOptions): Logger {
-  const destination = options.destination ?? pino.destination({ dest: 1, sync: false })
+  const destination = options.destination ?? stdoutDestination()
   return pino(
     {
       level: options.level,

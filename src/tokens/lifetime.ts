@@ -35,7 +35,10 @@ export function decideLifetime(policy: LifetimePolicy, request: LifetimeRequest)
   if (days > policy.maxLifetimeDays) {
     return {
       ok: false,
-      error: rgError('RG_ERR_TOKEN_LIFETIME', `validForDays ${days} is over the limit of ${policy.maxLifetimeDays} days`),
+      error: rgError(
+        'RG_ERR_TOKEN_LIFETIME',
+        `A lifetime of ${days} days (validForDays) is over the limit of ${policy.maxLifetimeDays} days (apiTokens.maxLifetimeDays)`,
+      ),
     }
   }
   return { ok: true, days }

@@ -8,8 +8,7 @@ import type { TokenRecord } from '../store/types.js'
 import {
   CreateBody,
   CreatedView,
-  ErrorBody,
-  ExpiryStatus,
+    ExpiryStatus,
   IdParams,
   IdQuery,
   RefreshBody,
@@ -19,7 +18,6 @@ import {
 import { createdView, expiryStatus, tokenView } from './tokens-view.js'
 import { auditContext, callerOf, requestLogger, type TokenRouteDeps } from './tokens.js'
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 503: ErrorBody }
 
 export function userTokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): void {
   const { service, clock } = deps
@@ -30,7 +28,7 @@ export function userTokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): voi
     return record
   }
 
-  app.get('/user/tokens', { schema: { response: { 200: UserList, ...errors } } }, async (request) => {
+  app.get('/user/tokens', { schema: { response: { 200: UserList } } }, async (request) => {
     const user = callerOf(request).identity.user
     const [records, active] = await Promise.all([service.list(user), service.userMayHoldTokens(user, request.rg.policy)])
     const now = clock.now()
@@ -39,7 +37,7 @@ export function userTokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): voi
 
   app.post<{ Body: CreateBody }>(
     '/user/tokens',
-    { schema: { body: CreateBody, response: { 201: CreatedView, ...errors } } },
+    { schema: { body: CreateBody, response: { 201: CreatedView } } },
     async (request, reply) => {
       const user = callerOf(request).identity.user
       const policy = request.rg.policy
@@ -63,7 +61,7 @@ export function userTokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): voi
     },
   )
 
-  app.delete<{ Params: IdParams }>('/user/delete/:id', { schema: { params: IdParams, response: errors } }, async (request, reply) => {
+  app.delete<{ Params: IdParams }>('/user/delete/:id', { schema: { params: IdParams, response: {} } }, async (request, reply) => {
     const user = callerOf(request).identity.user
     const record = await ownToken(user, request.params.id)
     const deleted = await service.remove(record.id)
@@ -74,7 +72,7 @@ export function userTokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): voi
 
   app.get<{ Querystring: IdQuery }>(
     '/user/expiry/status',
-    { schema: { querystring: IdQuery, response: { 200: ExpiryStatus, ...errors } } },
+    { schema: { querystring: IdQuery, response: { 200: ExpiryStatus } } },
     async (request) => {
       const record = await ownToken(callerOf(request).identity.user, request.query.id)
       return expiryStatus(record, clock.now())
@@ -83,7 +81,7 @@ export function userTokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): voi
 
   app.put<{ Body: RefreshBody | undefined }>(
     '/user/refresh',
-    { schema: { body: RefreshBody, response: { 200: TokenView, ...errors } } },
+    { schema: { body: RefreshBody, response: { 200: TokenView } } },
     async (request) => {
       const caller = callerOf(request).identity
       const secret = request.body?.apiToken

@@ -30,8 +30,9 @@ export function auditContext(request: FastifyRequest): TokenAuditContext {
 export const requestLogger = (request: FastifyRequest): Logger => request.log as unknown as Logger
 
 export function tokenRoutes(deps: TokenRouteDeps): FastifyPluginAsync {
+  const validation = strictValidation()
   return async function apiTokens(app: FastifyInstance): Promise<void> {
-    strictValidation(app)
+    validation(app)
     // A POST or PUT sent with no body at all means "no fields" ({}), as Kantega treats it; a body that is
     // there but empty or not JSON is still a 400.
     app.addHook('preValidation', async (request) => {

@@ -52,12 +52,17 @@ export function formatValidationErrors(errors: readonly ErrorObject[], dataVar: 
   return new Error(`${subject} ${field === '' && dataVar === 'body' && e.keyword === 'type' ? 'must be a JSON object' : messageOf(e)}`)
 }
 
-/** Installs the strict body / coercing parameter validators and the field-naming errors on one scope. */
-export function strictValidation(app: FastifyInstance): void {
+/**
+ * The strict body / coercing parameter validators and the field-naming errors, to install on a scope. One
+ * instance serves every mount of a family (`2.0` and `latest`): Ajv caches what it compiled by schema.
+ */
+export function strictValidation(): (app: FastifyInstance) => void {
   const bodies = newAjv(false)
   const params = newAjv(true)
   const compiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) =>
     (httpPart === 'body' ? bodies : params).compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>
-  app.setValidatorCompiler(compiler)
-  app.setSchemaErrorFormatter((errors, dataVar) => formatValidationErrors(errors as ErrorObject[], dataVar))
+  return (app) => {
+    app.setValidatorCompiler(compiler)
+    app.setSchemaErrorFormatter((errors, dataVar) => formatValidationErrors(errors as ErrorObject[], dataVar))
+  }
 }

@@ -60,6 +60,8 @@ export interface TokenService {
   /** Same rule for a user, for listings and the create check. */
   userMayHoldTokens(user: string, policy: Policy): Promise<boolean>
   noteUse(id: number, ip: string): void
+  /** Writes pending "last used" updates now (they are otherwise written every few seconds). */
+  flushUsage(): Promise<void>
   create(owner: string, input: CreateTokenInput, policy: Policy): Promise<{ record: TokenRecord; secret: string }>
   list(user?: string): Promise<TokenRecord[]>
   get(id: number): Promise<TokenRecord | null>
@@ -186,6 +188,8 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     noteUse(id, ip) {
       usage.note(id, clock.now(), ip)
     },
+
+    flushUsage: () => usage.flush(),
 
     async create(owner, input, policy) {
       const lifetime = decideLifetime(policy.config.apiTokens, input)

@@ -15,6 +15,10 @@ import { createMetrics, type Metrics } from './observability/metrics.js'
 import { createUpstream, type Upstream } from './proxy/upstream.js'
 import { createSigner } from './proxy/identity.js'
 import type { Authenticator } from './auth/types.js'
+import { createStaticDirectory } from './directory/static.js'
+import { createStore } from './store/create.js'
+import type { Store } from './store/types.js'
+import { setupTokens, type TokenSetup } from './tokens/setup.js'
 
 export interface StartOptions {
   readonly configPath: string
@@ -43,6 +47,8 @@ export interface Running {
   readonly runtime: RuntimeHolder
   readonly logger: Logger
   readonly metrics: Metrics
+  readonly store: Store
+  readonly tokens: TokenSetup
   reload(trigger: string): Promise<ReloadResult>
   /** Stops accepting, lets in-flight requests finish (bounded by server.drainTimeout), closes everything. */
   close(): Promise<void>
@@ -74,10 +80,40 @@ export async function start(options: StartOptions): Promise<Running> {
   const upstream: Upstream = createUpstream(config.upstream)
   const signer = config.identity.signing === undefined ? undefined : createSigner(config.identity.signing.keyFile, clock)
 
-  const authenticators = options.authenticators ?? []
-  const deps: AppDeps = { runtime, logger, metrics, clock, upstream, signer, lifecycle, authenticators }
+  // --- Store and API tokens ---------------------------------------------------------------------------
+  // The store is opened before anything listens and closed after the last request; tokens add the proxy's
+  // token authenticator, the management API's Jira-password one and the `apitokens` API family.
+  const store = await createStore(config.store, { logger })
+  const directory = createStaticDirectory()
+  let tokens: TokenSetup
+  try {
+    tokens = await setupTokens({ runtime, store, clock, directory, metrics, logger, upstream })
+  } catch (err) {
+    await store.close()
+    await upstream.close()
+    throw err
+  }
+  const releaseStore = async (): Promise<void> => {
+    await tokens.close()
+    await store.close()
+  }
+  const authenticators = options.authenticators ?? [tokens.authenticator]
+  const apiAuthenticators = options.authenticators === undefined ? [tokens.authenticator, tokens.jiraPassword] : undefined
+  const apiFamilies = [tokens.apiFamily]
+  // -----------------------------------------------------------------------------------------------------
+
+  const deps: AppDeps = {
+    runtime, logger, metrics, clock, upstream, signer, lifecycle, authenticators, apiAuthenticators, apiFamilies, directory,
+  }
   const app = await buildApp(deps)
-  await app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port })
+  try {
+    await app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port })
+  } catch (err) {
+    await app.close()
+    await releaseStore()
+    await upstream.close()
+    throw err
+  }
   const url = listenUrl(app, config.server.tls !== undefined)
 
   let admin: FastifyInstance | undefined
@@ -86,7 +122,13 @@ export async function start(options: StartOptions): Promise<Running> {
     admin = await buildAdminApp({
       logger,
       metrics,
-      checks: { config: async () => (runtime.stale === null ? 'ok' : `stale: ${runtime.stale}`) },
+      checks: {
+        config: async () => (runtime.stale === null ? 'ok' : `stale: ${runtime.stale}`),
+        store: async () => {
+          await store.ping()
+          return 'ok'
+        },
+      },
     })
     await admin.listen({ host: options.host ?? config.server.admin.host, port: options.adminPort ?? config.server.admin.port })
     adminUrl = listenUrl(admin, false)
@@ -122,6 +164,7 @@ export async function start(options: StartOptions): Promise<Running> {
       await app.close()
       clearTimeout(force)
       await admin?.close()
+      await releaseStore()
       await upstream.close()
       logger.info('restgate stopped')
       logger.flush()
@@ -129,5 +172,5 @@ export async function start(options: StartOptions): Promise<Running> {
     return closing
   }
 
-  return { app, admin, url, adminUrl, runtime, logger, metrics, reload, close }
+  return { app, admin, url, adminUrl, runtime, logger, metrics, store, tokens, reload, close }
 }

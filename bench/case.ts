@@ -14,6 +14,8 @@ export interface RequestShape {
    * `count` is how many the run may use at most. A run stops early when they run out.
    */
   readonly perRequest?: (count: number) => Promise<Headers[]>
+  /** Header sets used in turn, round and round (e.g. one of 100 API tokens per request). */
+  readonly rotate?: readonly Headers[]
   /** The most requests/s this case can reach, to size perRequest (default 20,000). */
   readonly maxRps?: number
 }
@@ -44,6 +46,10 @@ export interface CaseContext {
   spawnNode(name: string, args: readonly string[], readyPath: string, env?: NodeJS.ProcessEnv): Promise<ServerProcess>
   /** Starts the real restgate CLI with the benchmark policy (auth off, access log on) deep-merged with `policy`. */
   restgate(name: string, options?: RestgateOptions): Promise<ServerProcess & { readonly configPath: string }>
+  /** Runs `fn` when the benchmark stops (after the servers), for what a case starts itself (a KDC). */
+  teardown(fn: () => unknown): void
+  /** A private redis-server for this run (started on first use, shared by the cases). */
+  redis(): Promise<ServerProcess>
 }
 
 export interface BenchCase {
@@ -53,5 +59,10 @@ export interface BenchCase {
   readonly cores?: 'own' | 'all'
   /** Also measure latency with one request in flight. */
   readonly latency?: boolean
+  /**
+   * Why this case cannot run in this build (its feature's module is not there), or undefined when it can.
+   * `root` is the repository root. A case that is not available is listed as such and skipped.
+   */
+  available?(root: string): string | undefined
   start(ctx: CaseContext): Promise<Subject>
 }

@@ -1,6 +1,8 @@
 // The benchmark's cases, in the order of issue 8. Ratios are reported against cases 1, 2 and 3.
+import { existsSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
-import type { BenchCase, RequestShape } from './case.js'
+import type { BenchCase, CaseContext, RequestShape, Subject } from './case.js'
+import { basicToken, seedTokens, type SeedTarget } from './tokens.js'
 
 /** A typical REST read, as a script would send it. */
 export const ISSUE_GET: RequestShape = {
@@ -9,6 +11,39 @@ export const ISSUE_GET: RequestShape = {
 }
 
 export const REFERENCE_IDS = ['1', '2', '3'] as const
+
+/** How many distinct tokens the token cases send, in turn: all of them stay in the cache after warm-up. */
+const TOKENS_SENT = 100
+
+/**
+ * restgate with API tokens on: `count` tokens seeded into the store before it starts, requests carrying
+ * the first `sent` of them in turn (Basic user:TOKEN, as curl -u sends it), each a cache hit once warm.
+ */
+async function tokenCase(ctx: CaseContext, name: string, store: 'embedded' | 'redis', count: number, sent: number): Promise<Subject> {
+  const hashKeyFile = join(ctx.dir, `${name}.key`)
+  let target: SeedTarget
+  let storePolicy: Record<string, unknown>
+  if (store === 'redis') {
+    const redis = await ctx.redis()
+    // One Redis for every Redis case: each gets its own key prefix.
+    target = { type: 'redis', url: redis.url, keyPrefix: `${name}:` }
+    storePolicy = { type: 'redis', path: join(ctx.dir, `${name}.db`), redis: { url: redis.url, keyPrefix: `${name}:` } }
+  } else {
+    const path = join(ctx.dir, `${name}.db`)
+    target = { type: 'embedded', path }
+    storePolicy = { type: 'embedded', path }
+  }
+  const { secrets } = await seedTokens(target, hashKeyFile, count, sent)
+  const rg = await ctx.restgate(name, { policy: { store: storePolicy, apiTokens: { enabled: true, hashKeyFile } } })
+  const auth = secrets.map((s) => ({ Authorization: basicToken(s) }))
+  const request: RequestShape = auth.length === 1 ? { ...ISSUE_GET, headers: { ...ISSUE_GET.headers, ...auth[0] } } : { ...ISSUE_GET, rotate: auth }
+  return { url: rg.url, pid: rg.pid, request }
+}
+
+/** A case whose feature is not in this build yet: its compiled module is checked for, nothing is imported. */
+function needs(module: string, feature: string): (root: string) => string | undefined {
+  return (root) => (existsSync(join(root, 'dist', module)) ? undefined : `${feature} is not in this build (no ${module})`)
+}
 
 export const CASES: readonly BenchCase[] = [
   {
@@ -34,6 +69,42 @@ export const CASES: readonly BenchCase[] = [
       const rg = await ctx.restgate('restgate')
       return { url: rg.url, pid: rg.pid, request: ISSUE_GET }
     },
+  },
+  {
+    id: '4e',
+    title: 'restgate, API token in Basic (cache hit), embedded store',
+    latency: true,
+    start: (ctx) => tokenCase(ctx, 'token-embedded', 'embedded', 1, 1),
+  },
+  {
+    id: '4r',
+    title: 'restgate, API token in Basic (cache hit), Redis store',
+    start: (ctx) => tokenCase(ctx, 'token-redis', 'redis', 1, 1),
+  },
+  {
+    // To add when sessions are merged: log in once through the session API, send the cookie on every request.
+    id: '5',
+    title: 'restgate, session cookie',
+    available: needs('src/sessions/service.js', 'session authentication'),
+    start: async () => {
+      throw new Error('case 5 is not written yet: see the comment above it in bench/cases.ts')
+    },
+  },
+  {
+    id: '6',
+    title: 'restgate, Kerberos, a fresh SPNEGO token per request',
+    available: needs('src/kerberos/acceptor.js', 'Kerberos authentication'),
+    start: async (ctx) => (await import('./kerberos-case.js')).kerberosCase(ctx),
+  },
+  {
+    id: '7a',
+    title: `restgate, 100 tokens in the store, ${TOKENS_SENT} sent in turn`,
+    start: (ctx) => tokenCase(ctx, 'tokens-100', 'embedded', 100, TOKENS_SENT),
+  },
+  {
+    id: '7b',
+    title: `restgate, 100,000 tokens in the store, ${TOKENS_SENT} sent in turn`,
+    start: (ctx) => tokenCase(ctx, 'tokens-100k', 'embedded', 100_000, TOKENS_SENT),
   },
   {
     id: '3w1',

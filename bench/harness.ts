@@ -10,6 +10,7 @@ import type { BenchOptions } from './options.js'
 import { pin, type Placement } from './placement.js'
 import { cpuTicks, peakRssBytes, processTree } from './proc.js'
 import { freePort, spawnServer, type ServerProcess } from './servers/spawn.js'
+import { startRedisServer } from './servers/redis.js'
 import { runWrk, type LoadResult } from './load/wrk.js'
 
 export interface Measurement extends LoadResult {
@@ -60,6 +61,7 @@ export function benchPolicy(stubUrl: string, port: number, adminPort: number, di
 async function verify(c: BenchCase, s: Subject): Promise<void> {
   const headers: Record<string, string> = { ...s.request.headers }
   if (s.request.perRequest !== undefined) Object.assign(headers, (await s.request.perRequest(1))[0])
+  else if (s.request.rotate !== undefined) Object.assign(headers, s.request.rotate[0])
   const { status, bytes } = await new Promise<{ status: number; bytes: number }>((resolve, reject) => {
     const req = http.request(s.url + s.request.path, { method: s.request.method ?? 'GET', headers, agent: false }, (res) => {
       let bytes = 0
@@ -78,6 +80,8 @@ export class Harness {
   private readonly servers: ServerProcess[] = []
   private readonly dir: string
   private stub: ServerProcess | undefined
+  private redisServer: Promise<ServerProcess> | undefined
+  private readonly teardowns: Array<() => unknown> = []
 
   constructor(
     private readonly env: HarnessEnv,
@@ -133,6 +137,12 @@ export class Harness {
         this.servers.push(p)
         return Object.assign(Object.create(null), p, { configPath }) as ServerProcess & { configPath: string }
       },
+      teardown: (fn) => void this.teardowns.push(fn),
+      redis: () =>
+        (this.redisServer ??= startRedisServer(this.dir).then((r) => {
+          this.servers.push(r)
+          return r
+        })),
     }
   }
 
@@ -179,6 +189,7 @@ export class Harness {
       path: r.path,
       headers: r.headers ?? {},
       perRequest,
+      rotate: r.rotate,
       connections,
       threads: Math.min(this.opts.threads, connections),
       durationS,
@@ -213,6 +224,7 @@ export class Harness {
 
   async stop(): Promise<void> {
     await Promise.all(this.servers.map((p) => p.stop()))
+    for (const fn of this.teardowns.reverse()) await fn()
     if (!this.opts.keep) rmSync(this.dir, { recursive: true, force: true })
   }
 }

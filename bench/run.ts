@@ -39,7 +39,7 @@ export function machineLine(placement: Placement): string {
   return `${cpus.length} cores (${model}), ${Math.round(os.totalmem() / 2 ** 30)} GB, Linux ${os.release()}, Node ${process.version}, wrk ${wrkVersion()}. Cores: ${describePlacement(placement)}.`
 }
 
-function results(results: readonly CaseResult[], opts: BenchOptions, machine: string, argv: readonly string[]) {
+function results(results: readonly CaseResult[], opts: BenchOptions, machine: string, argv: readonly string[], skipped: readonly string[]) {
   const rows = summarise(results, REFERENCE_IDS)
   const main = mainTable(rows, REFERENCE_IDS)
   const lat = latencyTable(rows)
@@ -51,6 +51,7 @@ function results(results: readonly CaseResult[], opts: BenchOptions, machine: st
     how,
     '',
     renderText(main),
+    ...skipped.map((l) => `Skipped ${l}`),
     '',
     `One request in flight (${opts.latencyS} s per round), added latency over (1):`,
     renderText(lat),
@@ -64,6 +65,7 @@ function results(results: readonly CaseResult[], opts: BenchOptions, machine: st
     how,
     '',
     renderMarkdown(main),
+    ...(skipped.length === 0 ? [] : ['', ...skipped.map((l) => `- Skipped ${l}`)]),
     '',
     `One request in flight (${opts.latencyS} s per round); "added" is over (1), direct to the stub:`,
     '',
@@ -109,10 +111,17 @@ async function main(argv: string[]): Promise<number> {
       return 2
     }
   }
-  const cases = [...chosen, ...opts.baselines.map(baselineCase)]
   const root = repoRoot()
+  const skipped: string[] = []
+  const available = chosen.filter((c) => {
+    const reason = c.available?.(root)
+    if (reason !== undefined) skipped.push(`(${c.id}) ${c.title}: not available: ${reason}`)
+    return reason === undefined
+  })
+  const cases = [...available, ...opts.baselines.map(baselineCase)]
   const placement = planPlacement(os.cpus().length, opts.pin)
   const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`)
+  for (const line of skipped) log(line)
   const harness = new Harness({ root, placement, ticksPerSecond: clockTicksPerSecond(), log }, opts)
   let out: CaseResult[]
   try {
@@ -123,7 +132,7 @@ async function main(argv: string[]): Promise<number> {
     if (opts.keep) log(`run directory kept: ${harness.runDir}`)
   }
   const machine = machineLine(placement)
-  const { text, markdown } = results(out, opts, machine, argv)
+  const { text, markdown } = results(out, opts, machine, argv, skipped)
   process.stdout.write(text + '\n')
   if (opts.out !== undefined) {
     const file = resolve(root, opts.out)

@@ -14,6 +14,8 @@ export interface LoadSpec {
   readonly headers: Headers
   /** One header set per request, used once each in order; the run stops early when they run out. */
   readonly perRequest?: readonly Headers[]
+  /** Header sets used in turn, round and round (many tokens, each a cache hit). Not with perRequest. */
+  readonly rotate?: readonly Headers[]
   readonly connections: number
   readonly threads: number
   readonly durationS: number
@@ -62,7 +64,7 @@ export function encodePerRequest(sets: readonly Headers[]): string {
     .join('\n')
 }
 
-export function wrkScript(spec: Pick<LoadSpec, 'method' | 'path' | 'headers' | 'threads'>, perRequestFile?: string): string {
+export function wrkScript(spec: Pick<LoadSpec, 'method' | 'path' | 'headers' | 'threads'>, perRequestFile?: string, rotate = false): string {
   const lines = [
     `wrk.method = ${luaString(spec.method)}`,
     `wrk.path = ${luaString(spec.path)}`,
@@ -74,13 +76,15 @@ export function wrkScript(spec: Pick<LoadSpec, 'method' | 'path' | 'headers' | '
     // Each thread takes every n-th line and formats its requests up front. wrk calls request() once on
     // thread 0 to check the script before the run (script_verify_request): that call gets a throwaway
     // request, so no header set is used up unsent. When a thread runs out it stops rather than reuse one;
-    // wrk still waits for the full duration, so the harness is told (exhausted) and warns.
+    // wrk still waits for the full duration, so the harness is told (exhausted) and warns. With `rotate`
+    // the sets are used in turn instead, starting over when a thread reaches the end of its share.
     lines.push(
       `local nthreads = ${spec.threads}`,
-      'local reqs, n = {}, 0',
+      `local rotate = ${rotate ? 'true' : 'false'}`,
+      'local reqs, n, first = {}, 0, 1',
       'exhausted = 0',
       'function init(args)',
-      '  if tid == 0 then reqs[1] = wrk.format(nil, nil, wrk.headers) end',
+      '  if tid == 0 then reqs[1] = wrk.format(nil, nil, wrk.headers); first = 2 end',
       '  local i = 0',
       `  for line in io.lines(${luaString(perRequestFile)}) do`,
       '    if i % nthreads == tid then',
@@ -95,6 +99,7 @@ export function wrkScript(spec: Pick<LoadSpec, 'method' | 'path' | 'headers' | '
       'function request()',
       '  n = n + 1',
       '  local r = reqs[n]',
+      '  if r == nil and rotate and reqs[first] ~= nil then n = first; r = reqs[n] end',
       '  if r == nil then exhausted = 1; wrk.thread:stop(); return wrk.format(nil, nil, wrk.headers) end',
       '  return r',
       'end',
@@ -139,11 +144,12 @@ export function parseWrkOutput(stdout: string): LoadResult {
 export async function runWrk(spec: LoadSpec): Promise<LoadResult> {
   const script = join(spec.workDir, 'load.lua')
   let perRequestFile: string | undefined
-  if (spec.perRequest !== undefined) {
+  const sets = spec.perRequest ?? spec.rotate
+  if (sets !== undefined) {
     perRequestFile = join(spec.workDir, 'per-request.txt')
-    writeFileSync(perRequestFile, encodePerRequest(spec.perRequest))
+    writeFileSync(perRequestFile, encodePerRequest(sets))
   }
-  writeFileSync(script, wrkScript(spec, perRequestFile))
+  writeFileSync(script, wrkScript(spec, perRequestFile, spec.perRequest === undefined && spec.rotate !== undefined))
   const wrkArgs = [
     '-t', String(spec.threads),
     '-c', String(Math.max(spec.connections, spec.threads)),

@@ -44,6 +44,18 @@ t.test('per-request headers are each sent exactly once; running out is reported'
   t.equal(r.errors, 0)
 })
 
+t.test('rotating header sets are used in turn, over and over, by every thread', async (t) => {
+  const { url, seen } = await recorder(t)
+  const rotate = Array.from({ length: 5 }, (_, i) => ({ 'X-Nonce': `r${i}` }))
+  const r = await runWrk({ url, method: 'GET', path: '/x', headers: {}, rotate, connections: 2, threads: 2, durationS: 1, workDir: tempDir(t) })
+  const counts = new Map<string, number>()
+  for (const s of seen) if (s.nonce !== undefined) counts.set(s.nonce, (counts.get(s.nonce) ?? 0) + 1)
+  t.same([...counts.keys()].sort(), ['r0', 'r1', 'r2', 'r3', 'r4'], 'every set, and only those, was sent')
+  t.ok([...counts.values()].every((n) => n > 10), 'each set many times')
+  t.equal(r.exhausted, false)
+  t.equal(r.errors, 0)
+})
+
 t.test('a fixed request: figures come back', async (t) => {
   const { url, seen } = await recorder(t)
   const r = await runWrk({ url, method: 'GET', path: '/x', headers: { 'X-Fixed': 'a "quoted" \\ value' }, connections: 1, threads: 1, durationS: 1, workDir: tempDir(t) })

@@ -1,12 +1,14 @@
 // One access line and one metrics sample per request, written when the response closes (finished or
 // aborted), whichever way it was answered: proxied, local, or refused. No headers, no query string.
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Logger } from 'pino'
 import type { Metrics } from '../observability/metrics.js'
 
 /** Status recorded when the client went away before the response was complete (nginx's convention). */
 const CLIENT_CLOSED = 499
 
-export function watchResponse(request: FastifyRequest, reply: FastifyReply, metrics: Metrics): void {
+/** `accessLog` writes the line: a logger without redaction (createAccessLogger), as every field here is chosen. */
+export function watchResponse(request: FastifyRequest, reply: FastifyReply, metrics: Metrics, accessLog: Logger): void {
   const res = reply.raw
   res.once('close', () => {
     const state = request.rg
@@ -16,8 +18,9 @@ export function watchResponse(request: FastifyRequest, reply: FastifyReply, metr
     metrics.requests.inc({ class: state.routeClass, status, auth: method })
     if (!state.policy.config.logging.accessLog) return
     const ms = Number(process.hrtime.bigint() - state.startNs) / 1e6
-    request.log.info(
+    accessLog.info(
       {
+        reqId: request.id,
         ip: request.ip,
         method: request.method,
         path: request.url.split('?', 1)[0],

@@ -3,10 +3,21 @@
 import type { AuthOutcome, AuthRequest, Authenticator } from './types.js'
 
 export async function runChain(authenticators: readonly Authenticator[], req: AuthRequest): Promise<AuthOutcome> {
-  for (let i = 0; i < authenticators.length; i++) {
+  return runChainFrom(authenticators, 0, req)
+}
+
+/**
+ * The same chain, answered synchronously for as long as the authenticators answer synchronously: a request
+ * with no credential (or one an authenticator rules on without waiting) then costs no promise and no
+ * microtask hop on the forwarding path. The first authenticator that has to wait turns the rest async.
+ */
+export function runChainFrom(authenticators: readonly Authenticator[], start: number, req: AuthRequest): AuthOutcome | Promise<AuthOutcome> {
+  for (let i = start; i < authenticators.length; i++) {
     const result = authenticators[i]!.authenticate(req)
-    const outcome = result instanceof Promise ? await result : result
-    if (outcome !== undefined) return outcome
+    if (result instanceof Promise) {
+      return result.then((outcome) => (outcome !== undefined ? outcome : runChainFrom(authenticators, i + 1, req)))
+    }
+    if (result !== undefined) return result
   }
   return undefined
 }

@@ -2,8 +2,8 @@
 // stream through untouched; the handler strips what the upstream must not see, adds identity and forwards.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { rgError } from '../errors.js'
-import { runChain } from '../auth/chain.js'
-import type { AuthRequest, Authenticator } from '../auth/types.js'
+import { runChainFrom } from '../auth/chain.js'
+import type { AuthOutcome, AuthRequest, Authenticator } from '../auth/types.js'
 import { decideUnclaimed } from '../policy/decide.js'
 import type { CidrSet } from '../policy/cidr.js'
 import { sendError } from '../http/reply.js'
@@ -50,24 +50,23 @@ export function authRequestOf(request: FastifyRequest): AuthRequest {
   }
 }
 
-/** The auth hook shared by every scope that forwards: proxy and the session resource. */
+/**
+ * The auth hook shared by every scope that forwards: proxy and the session resource. Callback style, so a
+ * request the chain rules on synchronously (no credential, auth off) goes on without a promise per request.
+ */
 export function createAuthHook(authenticators: readonly Authenticator[], metrics: Metrics) {
-  return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  /** Records the chain's outcome; false when the request was answered here (refused). */
+  function decide(request: FastifyRequest, reply: FastifyReply, authReq: AuthRequest, outcome: AuthOutcome): boolean {
     const state = request.rg
-    if (authorizationCount(request.raw.rawHeaders) > 1) {
-      state.decision = 'duplicate authorization'
-      return sendError(reply, rgError('RG_ERR_BAD_CREDENTIALS', 'More than one Authorization header'))
-    }
-    const authReq = authRequestOf(request)
-    const outcome = await runChain(authenticators, authReq)
     if (outcome instanceof Error) {
       state.decision = outcome.code
       metrics.authFailures.inc({ method: 'chain', code: outcome.code })
-      return sendError(reply, outcome)
+      sendError(reply, outcome)
+      return false
     }
     if (outcome !== undefined) {
       state.auth = outcome
-      return undefined
+      return true
     }
     const authorization = request.headers.authorization
     const decision = decideUnclaimed(state.policy, {
@@ -78,10 +77,38 @@ export function createAuthHook(authenticators: readonly Authenticator[], metrics
     })
     if (decision.action === 'deny') {
       state.decision = decision.error.code
-      return sendError(reply, decision.error)
+      sendError(reply, decision.error)
+      return false
     }
     state.decision = authorization === undefined ? 'anonymous' : 'passthrough'
-    return undefined
+    return true
+  }
+
+  return function authenticate(request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void {
+    if (authorizationCount(request.raw.rawHeaders) > 1) {
+      request.rg.decision = 'duplicate authorization'
+      sendError(reply, rgError('RG_ERR_BAD_CREDENTIALS', 'More than one Authorization header'))
+      return
+    }
+    const authReq = authRequestOf(request)
+    const outcome = runChainFrom(authenticators, 0, authReq)
+    if (!(outcome instanceof Promise)) {
+      if (decide(request, reply, authReq, outcome)) done()
+      return
+    }
+    outcome.then(
+      (o) => {
+        let go: boolean
+        try {
+          go = decide(request, reply, authReq, o)
+        } catch (err) {
+          done(err as Error)
+          return
+        }
+        if (go) done()
+      },
+      (err: unknown) => done(err as Error),
+    )
   }
 }
 

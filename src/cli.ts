@@ -20,6 +20,8 @@ Usage:
 The token commands work straight on the store the policy names (--config FILE or $RESTGATE_CONFIG).
 
 Signals: SIGTERM/SIGINT drain in-flight requests and exit 0; SIGHUP reloads the policy file.
+With server.workers: N > 1 the command forks N worker processes sharing the port, restarts any that dies,
+passes these signals on to them and serves the admin listener itself (metrics summed over the workers).
 Exit codes: 0 ok, 1 invalid policy, start-up failure, store unavailable or unknown token, 2 usage error.
 `
 
@@ -57,10 +59,23 @@ async function run(configPath: string | undefined, io: Io): Promise<number> {
     io.err('restgate: no policy file: pass --config FILE or set RESTGATE_CONFIG (see restgate --help)')
     return 2
   }
+  // --- server.workers: a primary forks the workers; a worker is a restgate without the admin listener ---
+  const cluster = (await import('node:cluster')).default
+  const worker = cluster.isWorker
+  if (!worker) {
+    const { loadConfigFile } = await import('./config/load.js')
+    const loaded = await loadConfigFile(configPath)
+    if (loaded.ok && loaded.config.server.workers > 1) {
+      const { runPrimary } = await import('./cluster/primary.js')
+      return runPrimary({ config: loaded.config, err: io.err })
+    }
+    // An invalid policy is reported by start() below, as without workers.
+  }
+  // -----------------------------------------------------------------------------------------------------
   const { ConfigError, start } = await import('./main.js')
   let running
   try {
-    running = await start({ configPath })
+    running = await start({ configPath, worker })
   } catch (err) {
     if (err instanceof ConfigError) {
       io.err(`restgate: ${configPath}: ${err.problems.length} problem(s), not starting:`)
@@ -70,7 +85,10 @@ async function run(configPath: string | undefined, io: Io): Promise<number> {
     }
     return 1
   }
+  let stopping = false
   const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
     running.logger.info({ signal }, 'stopping: draining in-flight requests')
     running.close().then(
       () => process.exit(0),
@@ -83,6 +101,7 @@ async function run(configPath: string | undefined, io: Io): Promise<number> {
   process.once('SIGTERM', () => stop('SIGTERM'))
   process.once('SIGINT', () => stop('SIGINT'))
   process.on('SIGHUP', () => void running.reload('SIGHUP'))
+  if (worker) (await import('./cluster/worker.js')).serveAsWorker(running, stop)
   return -1 // keep running
 }
 
@@ -123,7 +142,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io = stdi
 
 main(process.argv.slice(2), process.env).then(
   (code) => {
-    if (code >= 0) process.exitCode = code
+    if (code < 0) return
+    process.exitCode = code
+    // A cluster worker that could not start: its IPC channel would keep it alive.
+    if (process.connected) process.disconnect()
   },
   (err: Error) => {
     process.stderr.write(`restgate: ${err.stack ?? err.message}\n`)

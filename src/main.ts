@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { DestinationStream, Logger } from 'pino'
 import { buildApp, type AppDeps, type Lifecycle } from './app.js'
-import { buildAdminApp } from './admin/server.js'
+import { buildAdminApp, type ReadinessCheck } from './admin/server.js'
 import { loadConfigFile } from './config/load.js'
 import { formatProblem, type Problem } from './config/problems.js'
 import { createRuntime, createRuntimeHolder, type RuntimeHolder } from './config/runtime.js'
@@ -30,6 +30,11 @@ export interface StartOptions {
   readonly port?: number
   readonly adminPort?: number
   readonly host?: string
+  /**
+   * A cluster worker (server.workers > 1): the primary serves the admin listener, so none here, and the
+   * "listening" line is the primary's to write once every worker is up.
+   */
+  readonly worker?: boolean
   /** Replaces the authenticator chain built from the policy (tests that need a stand-in identity). */
   readonly authenticators?: readonly Authenticator[]
 }
@@ -49,6 +54,8 @@ export interface Running {
   readonly metrics: Metrics
   readonly store: Store
   readonly tokens: TokenSetup
+  /** Readiness checks (the admin listener's /readyz), by name. */
+  readonly checks: Readonly<Record<string, ReadinessCheck>>
   reload(trigger: string): Promise<ReloadResult>
   /** Stops accepting, lets in-flight requests finish (bounded by server.drainTimeout), closes everything. */
   close(): Promise<void>
@@ -116,24 +123,21 @@ export async function start(options: StartOptions): Promise<Running> {
   }
   const url = listenUrl(app, config.server.tls !== undefined)
 
+  const checks: Record<string, ReadinessCheck> = {
+    config: async () => (runtime.stale === null ? 'ok' : `stale: ${runtime.stale}`),
+    store: async () => {
+      await store.ping()
+      return 'ok'
+    },
+  }
   let admin: FastifyInstance | undefined
   let adminUrl: string | undefined
-  if (config.server.admin.enabled) {
-    admin = await buildAdminApp({
-      logger,
-      metrics,
-      checks: {
-        config: async () => (runtime.stale === null ? 'ok' : `stale: ${runtime.stale}`),
-        store: async () => {
-          await store.ping()
-          return 'ok'
-        },
-      },
-    })
+  if (config.server.admin.enabled && options.worker !== true) {
+    admin = await buildAdminApp({ logger, metrics, checks })
     await admin.listen({ host: options.host ?? config.server.admin.host, port: options.adminPort ?? config.server.admin.port })
     adminUrl = listenUrl(admin, false)
   }
-  logger.info({ url, adminUrl, upstream: upstream.origin }, 'restgate listening')
+  logger.info({ url, adminUrl, upstream: upstream.origin }, options.worker === true ? 'worker listening' : 'restgate listening')
 
   async function reload(trigger: string): Promise<ReloadResult> {
     const next = await loadConfigFile(options.configPath, { env: options.env })
@@ -172,5 +176,5 @@ export async function start(options: StartOptions): Promise<Running> {
     return closing
   }
 
-  return { app, admin, url, adminUrl, runtime, logger, metrics, store, tokens, reload, close }
+  return { app, admin, url, adminUrl, runtime, logger, metrics, store, tokens, checks, reload, close }
 }

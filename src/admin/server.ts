@@ -1,14 +1,15 @@
 // The admin listener, on its own port so it can stay off the public network: liveness, readiness, metrics.
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import type { Metrics } from '../observability/metrics.js'
+import type { Registry } from 'prom-client'
 
 /** A readiness check resolves to 'ok' or a short reason; a throw counts as not ready. */
 export type ReadinessCheck = () => Promise<string>
 
 export interface AdminDeps {
   readonly logger: Logger
-  readonly metrics: Metrics
+  /** This process's registry, or the cluster primary's view aggregated over its workers. */
+  readonly metrics: { readonly registry: Pick<Registry, 'contentType' | 'metrics'> }
   readonly checks: Readonly<Record<string, ReadinessCheck>>
 }
 

@@ -4,10 +4,13 @@
 // forwarding profile that was about 6% of restgate's CPU. Batched, a write carries tens of lines, and a
 // line waits at most BATCH_MS: nobody reads a log faster than that. Writes stay asynchronous, so a slow log
 // consumer (a full pipe) never stalls a request.
+// A batch stays within PIPE_BUF (4 KB) and ends at a line's end, and stdout is written with the same limit:
+// with server.workers several processes write to one pipe, and only writes up to PIPE_BUF are atomic there,
+// so lines never interleave mid-line (a single line longer than that is written alone).
 import type { DestinationStream } from 'pino'
 
 export const BATCH_MS = 10
-export const BATCH_BYTES = 16 * 1024
+export const BATCH_BYTES = 4096
 
 export interface Flushable extends DestinationStream {
   flush?(cb?: (err?: Error | null) => void): void
@@ -35,6 +38,7 @@ export class BatchedDestination implements DestinationStream {
   ) {}
 
   write(line: string): void {
+    if (this.pending.length > 0 && this.pending.length + line.length > this.batchBytes) this.drain()
     // V8 joins strings as ropes: appending is cheap, the write flattens them once.
     this.pending += line
     if (this.pending.length >= this.batchBytes) this.drain()

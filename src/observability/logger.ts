@@ -1,7 +1,7 @@
 // pino, JSON lines. Secrets never reach a log: whatever a handler logs, these paths are censored, and the
 // access line is built from chosen fields only (no headers, no query string).
 import pino, { type DestinationStream, type Logger } from 'pino'
-import { BatchedDestination } from './batched-destination.js'
+import { BATCH_BYTES, BatchedDestination } from './batched-destination.js'
 
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -30,7 +30,7 @@ export interface LoggerOptions {
 
 /** stdout, written asynchronously in batches; what is pending is written at exit. */
 function stdoutDestination(): DestinationStream {
-  const batched = new BatchedDestination(pino.destination({ dest: 1, sync: false }))
+  const batched = new BatchedDestination(pino.destination({ dest: 1, sync: false, maxWrite: BATCH_BYTES }))
   process.once('exit', () => batched.flushSync())
   return batched
 }

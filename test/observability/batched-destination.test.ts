@@ -34,11 +34,21 @@ t.test('lines written within the batch time leave together, in order', async (t)
 t.test('a batch reaching the byte limit is written at once', async (t) => {
   const target = recorder()
   const d = new BatchedDestination(target, 60_000, 8)
-  d.write('1234\n')
+  d.write('123\n')
   t.same(target.writes, [])
-  d.write('5678\n')
-  t.same(target.writes, ['1234\n5678\n'])
+  d.write('567\n')
+  t.same(target.writes, ['123\n567\n'])
   d.flush()
+})
+
+t.test('a batch never grows past the limit: it ends at the line before', async (t) => {
+  const target = recorder()
+  const d = new BatchedDestination(target, 60_000, 10)
+  d.write('aaaa\n')
+  d.write('bbbbbb\n')
+  t.same(target.writes, ['aaaa\n'], 'the first line left alone rather than split a batch over the limit')
+  d.write('0123456789abc\n')
+  t.same(target.writes, ['aaaa\n', 'bbbbbb\n', '0123456789abc\n'], 'a longer line is written whole, on its own')
 })
 
 t.test('flush writes what is pending and flushes the target; flushSync too', async (t) => {

@@ -122,7 +122,11 @@ export function buildClientHeaders(
   upstream: Record<string, string | string[] | undefined>,
 ): Record<string, string | string[]> {
   const conn = upstream['connection']
-  const named = conn === undefined ? null : connectionTokens(Array.isArray(conn) ? conn : [conn])
+  // `Connection: keep-alive` (nearly every response) names only a header that is dropped anyway.
+  const named =
+    conn === undefined || (typeof conn === 'string' && conn.length === 10 && conn.toLowerCase() === 'keep-alive')
+      ? null
+      : connectionTokens(Array.isArray(conn) ? conn : [conn])
   const out: Record<string, string | string[]> = {}
   for (const key in upstream) {
     const value = upstream[key]

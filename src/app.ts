@@ -12,7 +12,7 @@ import type { Authenticator } from './auth/types.js'
 import { compileCidrSet } from './policy/cidr.js'
 import { canonicalRewrite, pathError } from './http/canonical.js'
 import { watchResponse } from './http/access-log.js'
-import { createAccessLogger } from './observability/logger.js'
+import { createAccessLineWriter } from './observability/logger.js'
 import { sendError } from './http/reply.js'
 import './http/request-state.js'
 import { proxyPlugin } from './proxy/plugin.js'
@@ -112,7 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const idPrefix = `${process.pid.toString(36)}-${Date.now().toString(36)}-`
   let requestCounter = 0
   const lifecycle = deps.lifecycle ?? { closing: false }
-  const accessLog = createAccessLogger(deps.logger)
+  const accessLog = createAccessLineWriter(deps.logger)
 
   const app = Fastify({
     loggerInstance: deps.logger,

@@ -1,14 +1,14 @@
 // One access line and one metrics sample per request, written when the response closes (finished or
 // aborted), whichever way it was answered: proxied, local, or refused. No headers, no query string.
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { Logger } from 'pino'
+import type { AccessLineWriter } from '../observability/logger.js'
 import type { Metrics } from '../observability/metrics.js'
 
 /** Status recorded when the client went away before the response was complete (nginx's convention). */
 const CLIENT_CLOSED = 499
 
-/** `accessLog` writes the line: a logger without redaction (createAccessLogger), as every field here is chosen. */
-export function watchResponse(request: FastifyRequest, reply: FastifyReply, metrics: Metrics, accessLog: Logger): void {
+/** `accessLog` writes the line without redaction (createAccessLineWriter): every field here is chosen. */
+export function watchResponse(request: FastifyRequest, reply: FastifyReply, metrics: Metrics, accessLog: AccessLineWriter): void {
   const res = reply.raw
   res.once('close', () => {
     const state = request.rg
@@ -16,9 +16,9 @@ export function watchResponse(request: FastifyRequest, reply: FastifyReply, metr
     const auth = state.auth
     const method = auth === null ? 'none' : auth.identity.method
     metrics.requests.inc({ class: state.routeClass, status, auth: method })
-    if (!state.policy.config.logging.accessLog) return
+    if (!state.policy.config.logging.accessLog || !accessLog.enabled) return
     const ms = Number(process.hrtime.bigint() - state.startNs) / 1e6
-    accessLog.info(
+    accessLog.write(
       {
         reqId: request.id,
         ip: request.ip,

@@ -4,13 +4,14 @@
 // forwarding profile that was about 6% of restgate's CPU. Batched, a write carries tens of lines, and a
 // line waits at most BATCH_MS: nobody reads a log faster than that. Writes stay asynchronous, so a slow log
 // consumer (a full pipe) never stalls a request.
-// A batch stays within PIPE_BUF (4 KB) and ends at a line's end, and stdout is written with the same limit:
-// with server.workers several processes write to one pipe, and only writes up to PIPE_BUF are atomic there,
-// so lines never interleave mid-line (a single line longer than that is written alone).
+// A batch stays within its byte limit and ends at a line's end (a single longer line is written alone). Cluster
+// workers share one stdout pipe, where only writes up to PIPE_BUF (4 KB) are atomic: they use that limit, and
+// the same for the writer below, so their lines never interleave mid-line.
 import type { DestinationStream } from 'pino'
 
 export const BATCH_MS = 10
-export const BATCH_BYTES = 4096
+export const BATCH_BYTES = 16 * 1024
+export const PIPE_BUF = 4096
 
 export interface Flushable extends DestinationStream {
   flush?(cb?: (err?: Error | null) => void): void

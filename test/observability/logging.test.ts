@@ -31,8 +31,19 @@ t.test('one access line per request: who, what, outcome; no credential, cookie o
   t.match(line, { method: 'GET', path: '/rest/api/2/search', status: 200, ip: '127.0.0.1', class: 'proxy', decision: 'passthrough' })
   t.type(line['reqId'], 'string')
   t.type(line['ms'], 'number')
+  t.match(line, { level: 'info', pid: process.pid, msg: 'request' }, 'the frame every other line has')
+  t.match(line['time'], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+  t.notOk('user' in line, 'an undefined field is left out')
   const text = rg.logs.text()
   for (const secret of ['YWxpY2U6cGFzc3dvcmQ=', 's3cr3t', 'secret-query', 'token=abc']) t.notOk(text.includes(secret), `${secret} not logged`)
+})
+
+t.test('logging.level above info: no access lines', async (t) => {
+  const stub = await startStubJira(t)
+  const rg = await startRestgate(t, testPolicy(stub.url, { logging: { level: 'warn' } }))
+  t.equal((await httpRequest(`${rg.url}/rest/api/2/x`)).status, 200)
+  rg.logger.flush()
+  t.notOk(rg.logs.lines.some((l) => l['msg'] === 'request'))
 })
 
 t.test('logging.accessLog: false keeps metrics but writes no access lines', async (t) => {

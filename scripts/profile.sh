@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CPU profile of restgate forwarding with authentication off, under wrk load (as benchmark case 3):
 #   scripts/profile.sh [seconds=5] [out-dir]
+# TOKEN=1 scripts/profile.sh ... profiles case 4e instead: one API token in Basic, a cache hit.
 # Prints CPU µs per request and the top self-time entries; leaves the .cpuprofile in out-dir for DevTools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,27 +10,36 @@ out=${2:-$(mktemp -d /tmp/restgate-profile-XXXXXX)}
 mkdir -p "$out"
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 stub=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+tokens_enabled=false; [ -n "${TOKEN:-}" ] && tokens_enabled=true
 cat > "$out/policy.yaml" <<YAML
 server: { host: 127.0.0.1, port: $port, admin: { enabled: false } }
 upstream: { url: "http://127.0.0.1:$stub" }
 store: { type: embedded, path: $out/rg.db }
 kerberos: { enabled: false }
-apiTokens: { enabled: false }
+apiTokens: { enabled: $tokens_enabled, hashKeyFile: $out/hash.key }
 anonymous: passthrough
 logging: { level: info, accessLog: true }
 YAML
+auth=()
+if [ -n "${TOKEN:-}" ]; then
+  secret=$(node --input-type=module -e "import { seedTokens } from './dist/bench/tokens.js'; const s = await seedTokens({ type: 'embedded', path: '$out/rg.db' }, '$out/hash.key', 1, 1); console.log(s.secrets[0])")
+  auth=(-H "Authorization: Basic $(printf 'bench:%s' "$secret" | base64 -w0)")
+else
+  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$out/hash.key"
+fi
 node dist/bench/servers/stub-jira.js "$stub" & stub_pid=$!
 node --cpu-prof --cpu-prof-dir="$out" dist/src/cli.js --config "$out/policy.yaml" > "$out/rg.log" 2> "$out/rg.err" & rg_pid=$!
 trap 'kill $stub_pid 2>/dev/null || true; kill $rg_pid 2>/dev/null || true' EXIT
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/rest/api/2/issue/X" >/dev/null && break; sleep 0.1; done
+for _ in $(seq 100); do curl -fs "${auth[@]}" "http://127.0.0.1:$port/rest/api/2/issue/X" >/dev/null && break; sleep 0.1; done
 cpus=$(nproc)
 pin_rg=$((cpus - 1)); pin_rest=0
 [ "$cpus" -gt 1 ] && taskset -a -p -c $pin_rg $rg_pid >/dev/null && taskset -a -p -c $pin_rest $stub_pid >/dev/null
 url="http://127.0.0.1:$port/rest/api/2/issue/BENCH-42"
-taskset -c $pin_rest wrk -t1 -c32 -d2s "$url" >/dev/null
+taskset -c $pin_rest wrk -t1 -c32 -d2s "${auth[@]}" "$url" >/dev/null
 ticks() { awk '{print $14 + $15}' "/proc/$rg_pid/stat"; }
 before=$(ticks)
-res=$(taskset -c $pin_rest wrk -t1 -c32 -d"${secs}s" "$url")
+res=$(taskset -c $pin_rest wrk -t1 -c32 -d"${secs}s" "${auth[@]}" "$url")
+echo "$res" | grep -q 'Non-2xx' && echo "warning: non-2xx responses" >&2
 after=$(ticks)
 reqs=$(echo "$res" | awk '/requests in/ {print $1}')
 hz=$(getconf CLK_TCK)

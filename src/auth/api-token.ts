@@ -9,7 +9,7 @@ import { StoreUnavailableError } from '../store/types.js'
 import { classifyToken } from '../tokens/format.js'
 import { isExpired } from '../tokens/lifetime.js'
 import { tokenAllows } from '../tokens/permissions.js'
-import type { TokenService } from '../tokens/service.js'
+import type { CachedToken, TokenService } from '../tokens/service.js'
 import type { Clock } from '../clock.js'
 import { decodeBasic, parseAuthorization } from './authorization.js'
 import type { AuthOutcome, AuthRequest, Authenticator } from './types.js'
@@ -61,28 +61,15 @@ function refuse(req: AuthRequest, code: Parameters<typeof rgError>[0], reason: s
 export function createApiTokenAuthenticator(deps: ApiTokenAuthDeps): Authenticator {
   const { service, clock } = deps
 
-  async function validate(req: AuthRequest, p: Presented): Promise<AuthOutcome> {
-    let token
-    try {
-      token = await service.lookup(p.secret)
-    } catch (err) {
-      if (!(err instanceof StoreUnavailableError)) throw err
-      req.log.warn({ err: err.message }, 'API token check failed: store unavailable')
-      return rgError('RG_ERR_STORE_UNAVAILABLE')
-    }
+  /** The checks after the token is known and its owner's standing decided. */
+  function decide(req: AuthRequest, p: Presented, token: CachedToken | null, active: boolean | undefined): AuthOutcome | undefined {
     if (token === null) return refuse(req, 'RG_ERR_TOKEN_INVALID', 'unknown token', 'The API token is not valid: it does not exist or was deleted')
     const r = token.record
     if (p.user !== undefined && p.user !== r.user) {
       return refuse(req, 'RG_ERR_TOKEN_INVALID', 'wrong owner', 'The API token does not belong to this user', r.id)
     }
     if (isExpired(r.expiresAt, clock.now())) return refuse(req, 'RG_ERR_TOKEN_EXPIRED', 'expired', undefined, r.id)
-    let active: boolean
-    try {
-      active = await service.isActive(token, req.policy)
-    } catch (err) {
-      req.log.warn({ err: (err as Error).message }, 'API token check failed: groups unavailable')
-      return rgError('RG_ERR_STORE_UNAVAILABLE', 'Group membership could not be checked: try again shortly')
-    }
+    if (active === undefined) return undefined // the caller finds out, then asks again
     if (!active) return refuse(req, 'RG_ERR_TOKEN_INACTIVE', 'owner may no longer hold tokens', undefined, r.id)
     if (!tokenAllows(r.scope, token.paths, req.method, req.path)) {
       return refuse(req, 'RG_ERR_TOKEN_SCOPE', 'outside the token scope', undefined, r.id)
@@ -92,6 +79,37 @@ export function createApiTokenAuthenticator(deps: ApiTokenAuthDeps): Authenticat
       identity: { user: r.user, method: 'token', tokenId: r.id, scope: r.scope, tokenPaths: r.paths },
       consumed: 'authorization',
     }
+  }
+
+  /** `known`: the token the cache already gave (only its owner's standing is still to find out). */
+  async function validateAsync(req: AuthRequest, p: Presented, known?: CachedToken): Promise<AuthOutcome> {
+    let token
+    try {
+      token = known ?? (await service.lookup(p.secret))
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError)) throw err
+      req.log.warn({ err: err.message }, 'API token check failed: store unavailable')
+      return rgError('RG_ERR_STORE_UNAVAILABLE')
+    }
+    const early = decide(req, p, token, token === null ? false : service.knownActive(token, req.policy))
+    if (early !== undefined || token === null) return early
+    let active: boolean
+    try {
+      active = await service.isActive(token, req.policy)
+    } catch (err) {
+      req.log.warn({ err: (err as Error).message }, 'API token check failed: groups unavailable')
+      return rgError('RG_ERR_STORE_UNAVAILABLE', 'Group membership could not be checked: try again shortly')
+    }
+    return decide(req, p, token, active)
+  }
+
+  /** A cache hit whose owner's standing is known is decided at once, without a promise. */
+  function validate(req: AuthRequest, p: Presented): AuthOutcome | Promise<AuthOutcome> {
+    const token = service.cached(p.secret)
+    if (token === undefined) return validateAsync(req, p)
+    const active = token === null ? false : service.knownActive(token, req.policy)
+    const outcome = decide(req, p, token, active)
+    return outcome !== undefined ? outcome : validateAsync(req, p, token ?? undefined)
   }
 
   return {

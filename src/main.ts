@@ -19,6 +19,9 @@ import { createStaticDirectory } from './directory/static.js'
 import { createStore } from './store/create.js'
 import type { Store } from './store/types.js'
 import { setupTokens, type TokenSetup } from './tokens/setup.js'
+import { createLockoutService, type LockoutService } from './lockout/service.js'
+import { setupSessions, type SessionSetup } from './sessions/setup.js'
+import { LOCKOUT_FAMILY, LOCKOUT_VERSION, lockoutRoutes } from './api/lockout.js'
 
 export interface StartOptions {
   readonly configPath: string
@@ -49,6 +52,8 @@ export interface Running {
   readonly metrics: Metrics
   readonly store: Store
   readonly tokens: TokenSetup
+  readonly sessions: SessionSetup
+  readonly lockout: LockoutService
   reload(trigger: string): Promise<ReloadResult>
   /** Stops accepting, lets in-flight requests finish (bounded by server.drainTimeout), closes everything. */
   close(): Promise<void>
@@ -85,25 +90,31 @@ export async function start(options: StartOptions): Promise<Running> {
   // token authenticator, the management API's Jira-password one and the `apitokens` API family.
   const store = await createStore(config.store, { logger })
   const directory = createStaticDirectory()
+  const lockout = createLockoutService({ store, clock, logger })
   let tokens: TokenSetup
   try {
-    tokens = await setupTokens({ runtime, store, clock, directory, metrics, logger, upstream })
+    tokens = await setupTokens({ runtime, store, clock, directory, metrics, logger, upstream, lockout })
   } catch (err) {
     await store.close()
     await upstream.close()
     throw err
   }
+  // --- Sessions: the cookie first in the proxy chain, /rest/auth/1/session beside the proxy -----------
+  const sessions = setupSessions({ runtime, store, clock, logger, hasher: tokens.service.hasher, tokens: tokens.authenticator, lockout })
   const releaseStore = async (): Promise<void> => {
+    await sessions.close()
     await tokens.close()
     await store.close()
   }
-  const authenticators = options.authenticators ?? [tokens.authenticator]
+  const authenticators = options.authenticators ?? [sessions.authenticator, tokens.authenticator]
   const apiAuthenticators = options.authenticators === undefined ? [tokens.authenticator, tokens.jiraPassword] : undefined
-  const apiFamilies = [tokens.apiFamily]
+  const apiFamilies = [tokens.apiFamily, [LOCKOUT_FAMILY, LOCKOUT_VERSION, lockoutRoutes({ lockout, clock })] as const]
+  const localScopes = [sessions.resource]
   // -----------------------------------------------------------------------------------------------------
 
   const deps: AppDeps = {
     runtime, logger, metrics, clock, upstream, signer, lifecycle, authenticators, apiAuthenticators, apiFamilies, directory,
+    localScopes,
   }
   const app = await buildApp(deps)
   try {
@@ -172,5 +183,5 @@ export async function start(options: StartOptions): Promise<Running> {
     return closing
   }
 
-  return { app, admin, url, adminUrl, runtime, logger, metrics, store, tokens, reload, close }
+  return { app, admin, url, adminUrl, runtime, logger, metrics, store, tokens, sessions, lockout, reload, close }
 }

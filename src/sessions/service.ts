@@ -118,7 +118,13 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
   async function load(key: string, now: number): Promise<CachedSession | null> {
     const started = epoch
     const record = await store.getSession(key)
-    const entry = record === null || !hasher.same(record.key, key) ? null : { record, lastSeen: record.lastSeenAt, written: record.lastSeenAt }
+    if (record === null || !hasher.same(record.key, key)) {
+      if (epoch === started) cache.set(key, null, now)
+      return null
+    }
+    // A use this instance noted but has not written yet is as good as a written one.
+    const seen = Math.max(record.lastSeenAt, pending.get(key) ?? 0)
+    const entry = { record, lastSeen: seen, written: seen }
     if (epoch === started) cache.set(key, entry, now)
     return entry
   }

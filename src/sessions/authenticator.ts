@@ -3,13 +3,14 @@
 //
 // A cookie that does not stand for a live session (expired, ended, unknown, forged, truncated) is answered
 // with 401 RG_ERR_SESSION_EXPIRED and a Set-Cookie that clears it: the request is never forwarded as
-// anonymous. One exception: when the request also carries an Authorization header, that explicit
-// credential decides (an API token or a Kerberos ticket logs in; a Jira password goes to Jira), since the
-// caller has said who they are. A live session wins over an Authorization header, which is then not
+// anonymous. One exception: when the request also carries an Authorization credential (Basic, Bearer or
+// Negotiate), that explicit credential decides (an API token or a Kerberos ticket logs in; a Jira password
+// or personal access token goes to Jira, which checks it), since the caller has said who they are. A live session wins over an Authorization header, which is then not
 // forwarded either (restgate vouches for the caller; Jira must not see a second identity).
 import { rgError } from '../errors.js'
 import { isProtected } from '../policy/decide.js'
 import { StoreUnavailableError } from '../store/types.js'
+import { parseAuthorization } from '../auth/authorization.js'
 import type { AuthOutcome, AuthRequest, Authenticator } from '../auth/types.js'
 import { clearedCookie, cookieIsSecure, readCookie } from './cookie.js'
 import type { Resolved, SessionService } from './service.js'
@@ -19,6 +20,14 @@ const WHY: Record<Exclude<Resolved, { kind: 'valid' }>['reason'], string> = {
   unknown: 'Your session has ended or expired: log in again',
   idle: 'Your session expired after a period of inactivity: log in again',
   absolute: 'Your session reached its maximum lifetime: log in again',
+}
+
+/** Schemes some authenticator (or Jira itself) verifies; anything else would reach Jira as anonymous. */
+const VERIFIED_SCHEMES = new Set(['basic', 'bearer', 'negotiate'])
+
+function decidesItself(authorization: string | undefined): boolean {
+  const parsed = parseAuthorization(authorization)
+  return parsed !== undefined && parsed.value.length > 0 && VERIFIED_SCHEMES.has(parsed.scheme)
 }
 
 /** The session cookie's value, when sessions are on and the request carries one. */
@@ -47,7 +56,7 @@ export async function resolveSession(service: SessionService, req: AuthRequest, 
     const r = resolved.record
     return { identity: { user: r.user, method: 'session', sessionKey: r.key }, consumed: 'cookie' }
   }
-  if (req.headers.authorization !== undefined) return undefined
+  if (decidesItself(req.headers.authorization)) return undefined
   req.log.info({ reason: resolved.reason }, 'session cookie refused')
   return rgError('RG_ERR_SESSION_EXPIRED', WHY[resolved.reason], { 'set-cookie': clearSessionCookie(req) })
 }

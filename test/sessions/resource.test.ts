@@ -144,6 +144,14 @@ t.test('a bad cookie with a working Authorization: the explicit credential decid
   t.equal(stub.requests.at(-1)!.headers['x-forwarded-user'], 'bob')
   t.equal(stub.requests.at(-1)!.headers['cookie'], undefined)
 
+  const odd = await httpRequest(`${rg.url}/rest/api/2/myself`, { headers: { cookie: stale, authorization: 'Foo bar' } })
+  t.equal(odd.status, 401, 'an Authorization nobody verifies does not rescue a dead cookie')
+  t.equal(odd.json()['code'], 'RG_ERR_SESSION_EXPIRED')
+  const password = await httpRequest(`${rg.url}/rest/api/2/myself`, { headers: { cookie: stale, authorization: 'Basic ' + Buffer.from('dave:jira-pw').toString('base64') } })
+  t.equal(password.status, 401, 'a Jira password goes to Jira, which judges it')
+  t.equal(stub.requests.at(-1)!.headers['authorization'], 'Basic ' + Buffer.from('dave:jira-pw').toString('base64'))
+  t.equal(stub.requests.at(-1)!.headers['cookie'], undefined)
+
   const cookie = await loginCookie(rg.url, 'alice', aliceTok)
   await httpRequest(`${rg.url}/rest/api/2/issue/Y`, { headers: { cookie, authorization: 'Basic ' + Buffer.from('carol:pw').toString('base64') } })
   const seen = stub.requests.at(-1)!

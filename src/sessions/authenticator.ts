@@ -8,7 +8,7 @@
 // or personal access token goes to Jira, which checks it), since the caller has said who they are. A live session wins over an Authorization header, which is then not
 // forwarded either (restgate vouches for the caller; Jira must not see a second identity).
 import { rgError } from '../errors.js'
-import { isProtected } from '../policy/decide.js'
+import { isProtected, kerberosChallenges } from '../policy/decide.js'
 import { StoreUnavailableError } from '../store/types.js'
 import { parseAuthorization } from '../auth/authorization.js'
 import type { AuthOutcome, AuthRequest, Authenticator } from '../auth/types.js'
@@ -28,6 +28,11 @@ const VERIFIED_SCHEMES = new Set(['basic', 'bearer', 'negotiate'])
 function decidesItself(authorization: string | undefined): boolean {
   const parsed = parseAuthorization(authorization)
   return parsed !== undefined && parsed.value.length > 0 && VERIFIED_SCHEMES.has(parsed.scheme)
+}
+
+function userAgentOf(req: AuthRequest): string | undefined {
+  const ua = req.headers['user-agent']
+  return typeof ua === 'string' ? ua : undefined
 }
 
 /** The session cookie's value, when sessions are on and the request carries one. */
@@ -58,7 +63,11 @@ export async function resolveSession(service: SessionService, req: AuthRequest, 
   }
   if (decidesItself(req.headers.authorization)) return undefined
   req.log.info({ reason: resolved.reason }, 'session cookie refused')
-  return rgError('RG_ERR_SESSION_EXPIRED', WHY[resolved.reason], { 'set-cookie': clearSessionCookie(req) })
+  const headers: Record<string, string> = { 'set-cookie': clearSessionCookie(req) }
+  // Where Kerberos applies, the challenge lets a client with a ticket (PowerShell -UseDefaultCredentials,
+  // curl --negotiate) log in again at once; the handshake then sets a new cookie.
+  if (kerberosChallenges(req.policy, req.path, req.ip, userAgentOf(req))) headers['www-authenticate'] = 'Negotiate'
+  return rgError('RG_ERR_SESSION_EXPIRED', WHY[resolved.reason], headers)
 }
 
 export function createSessionAuthenticator(service: SessionService): Authenticator {

@@ -35,9 +35,16 @@ async function checkConfig(args: string[], io: Io): Promise<number> {
   }
   const { loadConfigFile } = await import('./config/load.js')
   const result = await loadConfigFile(file)
-  if (!result.ok) {
-    io.err(`${file}: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}`)
-    for (const p of result.problems) io.err(`  ${formatProblem(p)}`)
+  let problems = result.ok ? [] : result.problems
+  // Kerberos: the keytab, its service key and the native module, as start-up will see them.
+  if (result.ok && result.config.kerberos.enabled) {
+    const { prepareKerberos } = await import('./kerberos/setup.js')
+    const kerberos = await prepareKerberos(result.config, { env: process.env, createReplayCacheDir: false })
+    if (!kerberos.ok) problems = kerberos.problems
+  }
+  if (problems.length > 0) {
+    io.err(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`)
+    for (const p of problems) io.err(`  ${formatProblem(p)}`)
     io.err(`${file}: test failed`)
     return 1
   }

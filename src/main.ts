@@ -15,6 +15,8 @@ import { createMetrics, type Metrics } from './observability/metrics.js'
 import { createUpstream, type Upstream } from './proxy/upstream.js'
 import { createSigner } from './proxy/identity.js'
 import type { Authenticator } from './auth/types.js'
+import { prepareKerberos, type KerberosHolder } from './kerberos/setup.js'
+import { createSpnegoAuthenticator } from './auth/spnego.js'
 
 export interface StartOptions {
   readonly configPath: string
@@ -71,10 +73,28 @@ export async function start(options: StartOptions): Promise<Running> {
   const metrics = createMetrics()
   const runtime = createRuntimeHolder(config, loaded.text, clock.now())
   const lifecycle: Lifecycle = { closing: false }
+
+  // ── Kerberos (SPNEGO) ──────────────────────────────────────────────────────────────────────────────
+  // The keytab, its service key, the replay cache directory and the native module are checked before
+  // anything listens; libkrb5 gets KRB5_KTNAME and KRB5RCACHEDIR from the policy here (process.env is the
+  // environment the C library reads). A reload prepares again before the new policy goes into force.
+  // Cross-instance replay refusal: pass `replayGuard: createReplayGuard(store)` once a store exists.
+  const kerberos: KerberosHolder = { current: undefined }
+  const preparedKerberos = await prepareKerberos(config, { env: process.env, createReplayCacheDir: true })
+  if (!preparedKerberos.ok) throw new ConfigError(preparedKerberos.problems)
+  kerberos.current = preparedKerberos.state
+  if (kerberos.current !== undefined) {
+    const { keytab, principals, servicePrincipal, replayCacheDir } = kerberos.current
+    logger.info({ keytab, principals, servicePrincipal: servicePrincipal || '(any key in the keytab)', replayCacheDir }, 'Kerberos ready')
+  }
+  const spnego = createSpnegoAuthenticator({ kerberos, metrics })
+  // ────────────────────────────────────────────────────────────────────────────────────────────────────
+
   const upstream: Upstream = createUpstream(config.upstream)
   const signer = config.identity.signing === undefined ? undefined : createSigner(config.identity.signing.keyFile, clock)
 
-  const authenticators = options.authenticators ?? []
+  // The proxy chain, first match wins: session, API token, Kerberos. The management API uses it too.
+  const authenticators = options.authenticators ?? [spnego]
   const deps: AppDeps = { runtime, logger, metrics, clock, upstream, signer, lifecycle, authenticators }
   const app = await buildApp(deps)
   await app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port })
@@ -94,15 +114,19 @@ export async function start(options: StartOptions): Promise<Running> {
   logger.info({ url, adminUrl, upstream: upstream.origin }, 'restgate listening')
 
   async function reload(trigger: string): Promise<ReloadResult> {
-    const next = await loadConfigFile(options.configPath, { env: options.env })
-    if (!next.ok) {
-      runtime.stale = next.problems.map(formatProblem).join('; ')
+    const refuse = (problems: readonly Problem[]): ReloadResult => {
+      runtime.stale = problems.map(formatProblem).join('; ')
       metrics.configReloads.inc({ result: 'failed' })
       metrics.configReloadFailures.inc()
-      logger.error({ trigger, problems: next.problems.map(formatProblem) }, 'policy reload refused: keeping the policy in force')
-      return { applied: false, problems: next.problems }
+      logger.error({ trigger, problems: problems.map(formatProblem) }, 'policy reload refused: keeping the policy in force')
+      return { applied: false, problems }
     }
+    const next = await loadConfigFile(options.configPath, { env: options.env })
+    if (!next.ok) return refuse(next.problems)
+    const nextKerberos = await prepareKerberos(next.config, { env: process.env, createReplayCacheDir: true })
+    if (!nextKerberos.ok) return refuse(nextKerberos.problems)
     runtime.current = createRuntime(next.config, next.text, runtime.current.generation + 1, clock.now())
+    kerberos.current = nextKerberos.state
     runtime.stale = null
     metrics.configReloads.inc({ result: 'applied' })
     logger.info({ trigger, generation: runtime.current.generation }, 'policy reloaded')

@@ -16,7 +16,12 @@ import { createUpstream, type Upstream } from './proxy/upstream.js'
 import { createSigner } from './proxy/identity.js'
 import type { Authenticator } from './auth/types.js'
 import { prepareKerberos, type KerberosHolder } from './kerberos/setup.js'
+import { createReplayGuard } from './kerberos/replay-guard.js'
 import { createSpnegoAuthenticator } from './auth/spnego.js'
+import { createStaticDirectory } from './directory/static.js'
+import { createStore } from './store/create.js'
+import type { Store } from './store/types.js'
+import { setupTokens, type TokenSetup } from './tokens/setup.js'
 
 export interface StartOptions {
   readonly configPath: string
@@ -45,6 +50,8 @@ export interface Running {
   readonly runtime: RuntimeHolder
   readonly logger: Logger
   readonly metrics: Metrics
+  readonly store: Store
+  readonly tokens: TokenSetup
   reload(trigger: string): Promise<ReloadResult>
   /** Stops accepting, lets in-flight requests finish (bounded by server.drainTimeout), closes everything. */
   close(): Promise<void>
@@ -78,7 +85,6 @@ export async function start(options: StartOptions): Promise<Running> {
   // The keytab, its service key, the replay cache directory and the native module are checked before
   // anything listens; libkrb5 gets KRB5_KTNAME and KRB5RCACHEDIR from the policy here (process.env is the
   // environment the C library reads). A reload prepares again before the new policy goes into force.
-  // Cross-instance replay refusal: pass `replayGuard: createReplayGuard(store)` once a store exists.
   const kerberos: KerberosHolder = { current: undefined }
   const preparedKerberos = await prepareKerberos(config, { env: process.env, createReplayCacheDir: true })
   if (!preparedKerberos.ok) throw new ConfigError(preparedKerberos.problems)
@@ -87,17 +93,59 @@ export async function start(options: StartOptions): Promise<Running> {
     const { keytab, principals, servicePrincipal, replayCacheDir } = kerberos.current
     logger.info({ keytab, principals, servicePrincipal: servicePrincipal || '(any key in the keytab)', replayCacheDir }, 'Kerberos ready')
   }
-  const spnego = createSpnegoAuthenticator({ kerberos, metrics })
   // ────────────────────────────────────────────────────────────────────────────────────────────────────
 
   const upstream: Upstream = createUpstream(config.upstream)
   const signer = config.identity.signing === undefined ? undefined : createSigner(config.identity.signing.keyFile, clock)
 
-  // The proxy chain, first match wins: session, API token, Kerberos. The management API uses it too.
-  const authenticators = options.authenticators ?? [spnego]
-  const deps: AppDeps = { runtime, logger, metrics, clock, upstream, signer, lifecycle, authenticators }
+  // --- Store and API tokens ---------------------------------------------------------------------------
+  // The store is opened before anything listens and closed after the last request; tokens add the proxy's
+  // token authenticator, the management API's Jira-password one and the `apitokens` API family.
+  const store = await createStore(config.store, { logger })
+  const directory = createStaticDirectory()
+  let tokens: TokenSetup
+  try {
+    tokens = await setupTokens({ runtime, store, clock, directory, metrics, logger, upstream })
+  } catch (err) {
+    await store.close()
+    await upstream.close()
+    throw err
+  }
+  const releaseStore = async (): Promise<void> => {
+    await tokens.close()
+    await store.close()
+  }
+  // ── Kerberos replay refusal across instances ──────────────────────────────────────────────────────
+  // MIT's replay cache is a file on one host. With the Redis store (several instances), each accepted
+  // authenticator is also claimed in Redis, so a header captured in front of one instance is refused by
+  // every other; a store that cannot answer refuses the handshake (503). The embedded store serves one
+  // host, where the file replay cache already covers it.
+  const spnego = createSpnegoAuthenticator({
+    kerberos,
+    metrics,
+    replayGuard: config.store.type === 'redis' ? createReplayGuard(store) : undefined,
+  })
+  // ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+  // The proxy chain, first match wins: API token, Kerberos (sessions will come first). The management API
+  // adds the Jira-password identity after them.
+  const authenticators = options.authenticators ?? [tokens.authenticator, spnego]
+  const apiAuthenticators = options.authenticators === undefined ? [tokens.authenticator, spnego, tokens.jiraPassword] : undefined
+  const apiFamilies = [tokens.apiFamily]
+  // -----------------------------------------------------------------------------------------------------
+
+  const deps: AppDeps = {
+    runtime, logger, metrics, clock, upstream, signer, lifecycle, authenticators, apiAuthenticators, apiFamilies, directory,
+  }
   const app = await buildApp(deps)
-  await app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port })
+  try {
+    await app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port })
+  } catch (err) {
+    await app.close()
+    await releaseStore()
+    await upstream.close()
+    throw err
+  }
   const url = listenUrl(app, config.server.tls !== undefined)
 
   let admin: FastifyInstance | undefined
@@ -106,7 +154,13 @@ export async function start(options: StartOptions): Promise<Running> {
     admin = await buildAdminApp({
       logger,
       metrics,
-      checks: { config: async () => (runtime.stale === null ? 'ok' : `stale: ${runtime.stale}`) },
+      checks: {
+        config: async () => (runtime.stale === null ? 'ok' : `stale: ${runtime.stale}`),
+        store: async () => {
+          await store.ping()
+          return 'ok'
+        },
+      },
     })
     await admin.listen({ host: options.host ?? config.server.admin.host, port: options.adminPort ?? config.server.admin.port })
     adminUrl = listenUrl(admin, false)
@@ -146,6 +200,7 @@ export async function start(options: StartOptions): Promise<Running> {
       await app.close()
       clearTimeout(force)
       await admin?.close()
+      await releaseStore()
       await upstream.close()
       logger.info('restgate stopped')
       logger.flush()
@@ -153,5 +208,5 @@ export async function start(options: StartOptions): Promise<Running> {
     return closing
   }
 
-  return { app, admin, url, adminUrl, runtime, logger, metrics, reload, close }
+  return { app, admin, url, adminUrl, runtime, logger, metrics, store, tokens, reload, close }
 }

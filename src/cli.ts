@@ -18,6 +18,8 @@ Usage:
   restgate --version                  print the version
 
 The token commands work straight on the store the policy names (--config FILE or $RESTGATE_CONFIG).
+With kerberos.enabled, check-config and start-up also check the keytab, its service key, the replay
+cache directory and the native kerberos module.
 
 Signals: SIGTERM/SIGINT drain in-flight requests and exit 0; SIGHUP reloads the policy file.
 Exit codes: 0 ok, 1 invalid policy, start-up failure, store unavailable or unknown token, 2 usage error.

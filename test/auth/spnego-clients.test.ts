@@ -158,6 +158,16 @@ t.test('an Authorization header over server.maxHeaderBytes: 431 before any Kerbe
   t.equal(res.json()['code'], 'RG_ERR_HEADERS_TOO_LARGE')
 })
 
+t.test('the management API in the running chain: a Kerberos user creates and lists an API token', async (t) => {
+  const tokens = `${base}/rest/ksso/api/apitokens/2.0/user/tokens`
+  const created = await curl('alice', tokens, ['-H', 'Content-Type: application/json', '-d', '{"tokenName":"from-kerberos"}'])
+  t.equal(created.status, 201)
+  t.match(created.text, /"apiToken":"rgt_/)
+  const listed = await curl('alice', tokens)
+  t.equal(listed.status, 200)
+  t.match(listed.text, /"tokenName":"from-kerberos","description":"[^"]*","username":"alice"/)
+})
+
 t.test('metrics count handshakes by outcome and time the acceptor; no token reaches the log', async (t) => {
   const text = await rg.metrics.registry.metrics()
   t.match(text, /restgate_kerberos_handshakes_total\{outcome="success"\} [1-9]/)

@@ -167,3 +167,22 @@ t.test('the cookie counts only on protected paths; elsewhere it is stripped and 
   t.equal(stub.requests.at(-1)!.headers['cookie'], 'a=b')
   t.equal(stub.requests.at(-1)!.headers['x-forwarded-user'], undefined)
 })
+
+t.test('the login body: too large is refused unforwarded; no content type is still read; PUT streams to Jira', async (t) => {
+  const stub = await startStubJira(t)
+  const rg = await startRestgate(t, testPolicy(stub.url))
+  const big = await postLogin(rg.url, JSON.stringify({ username: 'bob', password: 'x'.repeat(70 * 1024) }))
+  t.equal(big.status, 413)
+  t.equal(big.json()['code'], 'RG_ERR_PAYLOAD_TOO_LARGE')
+  t.equal(stub.requests.length, 0)
+
+  const { secret } = await rg.tokens.service.create('alice', {}, rg.runtime.current.policy)
+  const bare = await httpRequest(`${rg.url}${SESSION_PATH}`, { method: 'POST', headers: [], body: JSON.stringify({ username: 'alice', password: secret }) })
+  t.equal(bare.status, 200, 'a login without Content-Type is read like Jira reads it')
+  t.match(cookiePair(bare), /^RESTGATE_SESSION=rgs_/)
+
+  const put = await httpRequest(`${rg.url}${SESSION_PATH}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"a":1}' })
+  t.equal(put.status, 200)
+  t.equal(stub.requests.at(-1)!.method, 'PUT')
+  t.equal(stub.requests.at(-1)!.bytes, 7)
+})

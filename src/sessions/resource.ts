@@ -81,6 +81,12 @@ function sessionScope(deps: SessionResourceDeps, proxy: ProxyPluginOptions): (ap
       request.rg.decision = 'sessions disabled'
       return sendError(reply, rgError('RG_ERR_FORBIDDEN', 'restgate sessions are switched off (sessions.enabled): send the API token with each request instead'))
     }
+    // A login is never the hot path: the lockout is checked even when the token is cached.
+    const locked = await lockout.check(login.username, request.ip, policy)
+    if (locked !== undefined) {
+      request.rg.decision = locked.code
+      return sendError(reply, locked)
+    }
     const outcome = await tokens.verify(authRequestOf(request), login.username, login.password)
     if (outcome === undefined || outcome instanceof Error) {
       const err = outcome ?? rgError('RG_ERR_LOGIN_FAILED')

@@ -116,6 +116,8 @@ t.test('session logins and Jira passwords count; locked logins never reach Jira;
   t.equal(refused.headers['x-seraph-loginreason'], 'AUTHENTICATION_DENIED')
   t.equal(stub.requests.length, jiraCalls, 'a locked user\'s password is not tried on Jira')
   t.equal((await postLogin(rg.url, { username: 'alice', password: secret }, from('198.51.100.9'))).status, 403, 'nor her token')
+  await rg.tokens.service.lookup(secret) // now cached: a login still checks the lockout
+  t.equal((await postLogin(rg.url, { username: 'alice', password: secret }, from('198.51.100.9'))).status, 403, 'nor her cached token')
 
   const status = await api(rg.url, '/rest/ksso/api/lockout/1.0/alice', { auth: basic('admin', 'admin-pw'), headers: from('192.0.2.1') })
   t.equal(status.status, 200)

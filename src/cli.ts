@@ -14,6 +14,8 @@ Usage:
   restgate --version                  print the version
 
 Signals: SIGTERM/SIGINT drain in-flight requests and exit 0; SIGHUP reloads the policy file.
+The policy file is also watched: saving it reloads it. A file that does not validate is refused and
+the policy in force stays; keys marked restart in the README need a restart to take effect.
 Exit codes: 0 ok, 1 invalid policy or start-up failure, 2 usage error.
 `
 

@@ -7,14 +7,18 @@ import { buildApp, type AppDeps, type Lifecycle } from './app.js'
 import { buildAdminApp } from './admin/server.js'
 import { loadConfigFile } from './config/load.js'
 import { formatProblem, type Problem } from './config/problems.js'
-import { createRuntime, createRuntimeHolder, type RuntimeHolder } from './config/runtime.js'
+import { createRuntimeHolder, type RuntimeHolder } from './config/runtime.js'
+import { createReloader, type ReloadResult } from './config/reloader.js'
+import { DEFAULT_DEBOUNCE_MS, watchPolicyFile, type PolicyWatcher } from './config/watch.js'
 import type { Config } from './config/schema.js'
 import { systemClock, type Clock } from './clock.js'
 import { createLogger } from './observability/logger.js'
 import { createMetrics, type Metrics } from './observability/metrics.js'
 import { createUpstream, type Upstream } from './proxy/upstream.js'
-import { createSigner } from './proxy/identity.js'
+import { createSignerBox } from './proxy/signer-box.js'
 import type { Authenticator } from './auth/types.js'
+
+export type { ReloadResult } from './config/reloader.js'
 
 export interface StartOptions {
   readonly configPath: string
@@ -28,11 +32,8 @@ export interface StartOptions {
   readonly host?: string
   /** Replaces the authenticator chain built from the policy (tests that need a stand-in identity). */
   readonly authenticators?: readonly Authenticator[]
-}
-
-export interface ReloadResult {
-  readonly applied: boolean
-  readonly problems: readonly Problem[]
+  /** Reload when the policy file changes (default on); `{ debounceMs }` sets the quiet period. */
+  readonly watch?: boolean | { readonly debounceMs: number }
 }
 
 export interface Running {
@@ -72,7 +73,11 @@ export async function start(options: StartOptions): Promise<Running> {
   const runtime = createRuntimeHolder(config, loaded.text, clock.now())
   const lifecycle: Lifecycle = { closing: false }
   const upstream: Upstream = createUpstream(config.upstream)
-  const signer = config.identity.signing === undefined ? undefined : createSigner(config.identity.signing.keyFile, clock)
+  // The signing key is re-read on every reload (key rotation); at start-up a bad key stops restgate.
+  const signer = createSignerBox(clock)
+  const bootKey = signer.prepare(config)
+  if ('problems' in bootKey) throw new ConfigError(bootKey.problems)
+  bootKey.commit()
 
   const authenticators = options.authenticators ?? []
   const deps: AppDeps = { runtime, logger, metrics, clock, upstream, signer, lifecycle, authenticators }
@@ -86,33 +91,58 @@ export async function start(options: StartOptions): Promise<Running> {
     admin = await buildAdminApp({
       logger,
       metrics,
-      checks: { config: async () => (runtime.stale === null ? 'ok' : `stale: ${runtime.stale}`) },
+      checks: {
+        config: async () => {
+          if (runtime.stale !== null) return `stale: ${runtime.stale}`
+          const pending = runtime.current.restartPending
+          return pending.length === 0 ? 'ok' : `stale: restart needed for ${pending.join(', ')}`
+        },
+      },
     })
     await admin.listen({ host: options.host ?? config.server.admin.host, port: options.adminPort ?? config.server.admin.port })
     adminUrl = listenUrl(admin, false)
   }
   logger.info({ url, adminUrl, upstream: upstream.origin }, 'restgate listening')
 
-  async function reload(trigger: string): Promise<ReloadResult> {
-    const next = await loadConfigFile(options.configPath, { env: options.env })
-    if (!next.ok) {
-      runtime.stale = next.problems.map(formatProblem).join('; ')
-      metrics.configReloads.inc({ result: 'failed' })
-      metrics.configReloadFailures.inc()
-      logger.error({ trigger, problems: next.problems.map(formatProblem) }, 'policy reload refused: keeping the policy in force')
-      return { applied: false, problems: next.problems }
-    }
-    runtime.current = createRuntime(next.config, next.text, runtime.current.generation + 1, clock.now())
-    runtime.stale = null
-    metrics.configReloads.inc({ result: 'applied' })
-    logger.info({ trigger, generation: runtime.current.generation }, 'policy reloaded')
-    return { applied: true, problems: [] }
-  }
+  const reloader = createReloader({
+    configPath: options.configPath,
+    env: options.env,
+    runtime,
+    logger,
+    metrics,
+    clock,
+    prepare: (next) => signer.prepare(next),
+    initialFingerprint: bootKey.fingerprint,
+    // What is read once rather than per request, applied right after the swap.
+    apply: (next, previous) => {
+      const level = next.config.logging.level
+      if (level !== previous.config.logging.level) {
+        logger.level = level
+        app.log.level = level
+        if (admin !== undefined) admin.log.level = level
+      }
+      app.server.keepAliveTimeout = next.policy.durations.keepAliveTimeoutMs
+      app.server.requestTimeout = next.policy.durations.requestTimeoutMs
+    },
+  })
+  const reload = (trigger: string): Promise<ReloadResult> => reloader.reload(trigger)
+
+  const watchOption = options.watch ?? true
+  const watcher: PolicyWatcher | undefined =
+    watchOption === false
+      ? undefined
+      : watchPolicyFile(options.configPath, {
+          debounceMs: watchOption === true ? DEFAULT_DEBOUNCE_MS : watchOption.debounceMs,
+          logger,
+          onChange: () => void reload('file change'),
+        })
 
   let closing: Promise<void> | undefined
   async function close(): Promise<void> {
     closing ??= (async () => {
       lifecycle.closing = true
+      watcher?.close()
+      await reloader.idle()
       const drainMs = runtime.current.policy.durations.drainTimeoutMs
       const force = setTimeout(() => {
         logger.warn({ drainMs }, 'drain timeout: closing the remaining connections')

@@ -10,9 +10,16 @@ export interface IdentitySigner {
   sign(user: string, method: string): string
 }
 
+/** Shortest key accepted: HMAC-SHA-256 with less than its output size in key is weaker than it looks. */
+export const MIN_SIGNING_KEY_BYTES = 32
+
 export function createSigner(keyFile: string, clock: Clock): IdentitySigner {
   const key = readFileSync(keyFile)
-  if (key.length < 32) throw new Error(`identity.signing.keyFile ${keyFile} must hold at least 32 bytes of key`)
+  if (key.length < MIN_SIGNING_KEY_BYTES) throw new Error(`identity.signing.keyFile ${keyFile} must hold at least 32 bytes of key`)
+  return signerFromKey(key, clock)
+}
+
+export function signerFromKey(key: Buffer, clock: Clock): IdentitySigner {
   return {
     sign(user, method) {
       const payload = `v1;user=${encodeURIComponent(user)};method=${method};ts=${clock.now()}`
@@ -33,3 +40,4 @@ export function identityHeaderValues(policy: Policy, identity: Identity, signer:
   }
   return out
 }
+

@@ -184,6 +184,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustedProxies: trusted,
     metrics: deps.metrics,
     signer: deps.signer,
+    directory,
     sessionCookie: () => {
       const s = deps.runtime.current.config.sessions
       return s.enabled ? s.cookieName : undefined

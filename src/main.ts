@@ -17,8 +17,13 @@ import { createMetrics, type Metrics } from './observability/metrics.js'
 import { createUpstream, type Upstream } from './proxy/upstream.js'
 import { createSignerBox } from './proxy/signer-box.js'
 import type { Authenticator } from './auth/types.js'
+import { createUpstreamDirectory } from './directory/upstream.js'
+import { createPolicyDirectory } from './directory/policy-directory.js'
 
 export type { ReloadResult } from './config/reloader.js'
+
+/** Connections of the directory's own pool to the upstream (group lookups, not proxied traffic). */
+const DIRECTORY_CONNECTIONS = 4
 
 export interface StartOptions {
   readonly configPath: string
@@ -78,9 +83,11 @@ export async function start(options: StartOptions): Promise<Running> {
   const bootKey = signer.prepare(config)
   if ('problems' in bootKey) throw new ConfigError(bootKey.problems)
   bootKey.commit()
+  const directoryClient: Upstream = createUpstream({ ...config.upstream, connections: DIRECTORY_CONNECTIONS })
+  const directory = createPolicyDirectory(createUpstreamDirectory({ client: directoryClient, clock, logger, signer }))
 
   const authenticators = options.authenticators ?? []
-  const deps: AppDeps = { runtime, logger, metrics, clock, upstream, signer, lifecycle, authenticators }
+  const deps: AppDeps = { runtime, logger, metrics, clock, upstream, signer, lifecycle, authenticators, directory }
   const app = await buildApp(deps)
   await app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port })
   const url = listenUrl(app, config.server.tls !== undefined)
@@ -153,6 +160,7 @@ export async function start(options: StartOptions): Promise<Running> {
       clearTimeout(force)
       await admin?.close()
       await upstream.close()
+      await directoryClient.close()
       logger.info('restgate stopped')
       logger.flush()
     })()

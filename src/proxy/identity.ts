@@ -33,7 +33,7 @@ export function identityHeaderValues(policy: Policy, identity: Identity, signer:
   const id = policy.config.identity
   const out = [id.userHeader, identity.user, id.methodHeader, identity.method]
   if (id.groupsHeader !== undefined && identity.groups !== undefined) {
-    out.push(id.groupsHeader, identity.groups.join(','))
+    out.push(id.groupsHeader, groupsHeaderValue(identity.groups))
   }
   if (signer !== undefined && id.signing !== undefined) {
     out.push(id.signing.header, signer.sign(identity.user, identity.method))
@@ -41,3 +41,20 @@ export function identityHeaderValues(policy: Policy, identity: Identity, signer:
   return out
 }
 
+/**
+ * Group names, comma-separated, each with `,`, `%`, controls and non-ASCII percent-encoded (UTF-8).
+ * A raw comma would let a group named "x,jira-administrators" read as membership of jira-administrators;
+ * header values go out as Latin-1, so a name with a character above U+00FF could not be sent at all
+ * (undici refuses the whole request) and one in U+0080-U+00FF would arrive in a different encoding.
+ */
+export function groupsHeaderValue(groups: readonly string[]): string {
+  const out: string[] = []
+  for (const g of groups) {
+    try {
+      out.push(g.replace(/[^\x20-\x24\x26-\x2b\x2d-\x7e]/gu, (c) => encodeURIComponent(c)))
+    } catch {
+      // A lone surrogate cannot be encoded: such a name cannot be sent faithfully, so it is not sent.
+    }
+  }
+  return out.join(',')
+}

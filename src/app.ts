@@ -19,6 +19,7 @@ import type { IdentitySigner } from './proxy/identity.js'
 import type { Upstream } from './proxy/upstream.js'
 import { API_PREFIX, apiPlugin } from './api/plugin.js'
 import { createStaticDirectory, type Directory } from './directory/static.js'
+import { StoreUnavailableError } from './store/types.js'
 
 export interface Lifecycle {
   /** Set when SIGTERM arrived: new requests on kept-alive connections get 503 and Connection: close. */
@@ -78,6 +79,8 @@ function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, s
 /** Fastify's own errors (bad JSON, schema validation, unsupported media type) in restgate's shape. */
 function toRgError(err: Error & { code?: string; statusCode?: number; validation?: unknown }): RgError {
   if (isRgError(err)) return err
+  // A store that cannot answer: fail closed with 503, whatever the route was doing.
+  if (err instanceof StoreUnavailableError) return rgError('RG_ERR_STORE_UNAVAILABLE')
   if (err.validation !== undefined) return rgError('RG_ERR_BAD_REQUEST', err.message)
   switch (err.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -162,6 +165,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err, request, reply) => {
     const rg = toRgError(err as Error)
     if (rg.code === 'RG_ERR_INTERNAL') request.log.error({ err }, 'unhandled error')
+    if (rg.code === 'RG_ERR_STORE_UNAVAILABLE') request.log.warn({ err: (err as Error).message }, 'store unavailable')
     if (request.rg !== null) request.rg.decision = rg.code
     return sendError(reply, rg)
   })

@@ -10,13 +10,19 @@ export const HELP = `restgate: authenticating reverse proxy for Jira and Conflue
 Usage:
   restgate [--config FILE]            run the proxy (FILE defaults to $RESTGATE_CONFIG)
   restgate check-config FILE          validate a policy file; exit 0, or 1 listing every problem
+  restgate token create --user USER [--name NAME] [--days DAYS]
+                                      create an API token; prints only the token on stdout
+  restgate token list [--user USER]   list API tokens (every user's without --user)
+  restgate token revoke ID            delete an API token; running instances drop it within a second
   restgate --help                     this text
   restgate --version                  print the version
+
+The token commands work straight on the store the policy names (--config FILE or $RESTGATE_CONFIG).
 
 Signals: SIGTERM/SIGINT drain in-flight requests and exit 0; SIGHUP reloads the policy file.
 The policy file is also watched: saving it reloads it. A file that does not validate is refused and
 the policy in force stays; keys marked restart in the README need a restart to take effect.
-Exit codes: 0 ok, 1 invalid policy or start-up failure, 2 usage error.
+Exit codes: 0 ok, 1 invalid policy, start-up failure, store unavailable or unknown token, 2 usage error.
 `
 
 interface Io {
@@ -85,6 +91,10 @@ async function run(configPath: string | undefined, io: Io): Promise<number> {
 export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io = stdio): Promise<number> {
   const [command, ...rest] = argv
   if (command === 'check-config') return checkConfig(rest, io)
+  if (command === 'token') {
+    const { tokenCommand } = await import('./tokens/cli.js')
+    return tokenCommand(rest, env, io)
+  }
 
   let parsed
   try {

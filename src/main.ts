@@ -19,6 +19,9 @@ import { createSignerBox } from './proxy/signer-box.js'
 import type { Authenticator } from './auth/types.js'
 import { createUpstreamDirectory } from './directory/upstream.js'
 import { createPolicyDirectory } from './directory/policy-directory.js'
+import { createStore } from './store/create.js'
+import type { Store } from './store/types.js'
+import { setupTokens, type TokenSetup } from './tokens/setup.js'
 
 export type { ReloadResult } from './config/reloader.js'
 
@@ -49,6 +52,8 @@ export interface Running {
   readonly runtime: RuntimeHolder
   readonly logger: Logger
   readonly metrics: Metrics
+  readonly store: Store
+  readonly tokens: TokenSetup
   reload(trigger: string): Promise<ReloadResult>
   /** Stops accepting, lets in-flight requests finish (bounded by server.drainTimeout), closes everything. */
   close(): Promise<void>
@@ -86,10 +91,49 @@ export async function start(options: StartOptions): Promise<Running> {
   const directoryClient: Upstream = createUpstream({ ...config.upstream, connections: DIRECTORY_CONNECTIONS })
   const directory = createPolicyDirectory(createUpstreamDirectory({ client: directoryClient, clock, logger, signer }))
 
-  const authenticators = options.authenticators ?? []
-  const deps: AppDeps = { runtime, logger, metrics, clock, upstream, signer, lifecycle, authenticators, directory }
+  // --- Store and API tokens ---------------------------------------------------------------------------
+  // The store is opened before anything listens and closed after the last request; tokens add the proxy's
+  // token authenticator, the management API's Jira-password one and the `apitokens` API family.
+  // The directory is the policy's (static or Jira's groups), chosen per request, so tokens see reloads.
+  let store: Store
+  try {
+    store = await createStore(config.store, { logger })
+  } catch (err) {
+    await directoryClient.close()
+    await upstream.close()
+    throw err
+  }
+  let tokens: TokenSetup
+  try {
+    tokens = await setupTokens({ runtime, store, clock, directory, metrics, logger, upstream })
+  } catch (err) {
+    await store.close()
+    await directoryClient.close()
+    await upstream.close()
+    throw err
+  }
+  const releaseStore = async (): Promise<void> => {
+    await tokens.close()
+    await store.close()
+  }
+  const authenticators = options.authenticators ?? [tokens.authenticator]
+  const apiAuthenticators = options.authenticators === undefined ? [tokens.authenticator, tokens.jiraPassword] : undefined
+  const apiFamilies = [tokens.apiFamily]
+  // -----------------------------------------------------------------------------------------------------
+
+  const deps: AppDeps = {
+    runtime, logger, metrics, clock, upstream, signer, lifecycle, authenticators, apiAuthenticators, apiFamilies, directory,
+  }
   const app = await buildApp(deps)
-  await app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port })
+  try {
+    await app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port })
+  } catch (err) {
+    await app.close()
+    await releaseStore()
+    await upstream.close()
+    await directoryClient.close()
+    throw err
+  }
   const url = listenUrl(app, config.server.tls !== undefined)
 
   let admin: FastifyInstance | undefined
@@ -103,6 +147,10 @@ export async function start(options: StartOptions): Promise<Running> {
           if (runtime.stale !== null) return `stale: ${runtime.stale}`
           const pending = runtime.current.restartPending
           return pending.length === 0 ? 'ok' : `stale: restart needed for ${pending.join(', ')}`
+        },
+        store: async () => {
+          await store.ping()
+          return 'ok'
         },
       },
     })
@@ -159,6 +207,7 @@ export async function start(options: StartOptions): Promise<Running> {
       await app.close()
       clearTimeout(force)
       await admin?.close()
+      await releaseStore()
       await upstream.close()
       await directoryClient.close()
       logger.info('restgate stopped')
@@ -167,5 +216,5 @@ export async function start(options: StartOptions): Promise<Running> {
     return closing
   }
 
-  return { app, admin, url, adminUrl, runtime, logger, metrics, reload, close }
+  return { app, admin, url, adminUrl, runtime, logger, metrics, store, tokens, reload, close }
 }

@@ -60,11 +60,15 @@ export interface CounterState {
   readonly resetAt: number
 }
 
-/** Published so every instance drops what it cached (token revoked, session ended, user changed). */
+/**
+ * Published so every instance drops what it cached (token revoked, session ended, user changed). `all` is
+ * also raised locally by a backend whose subscription had a gap (a reconnect): events may have been missed.
+ */
 export type InvalidationEvent =
   | { readonly kind: 'token'; readonly id: number; readonly hash: string }
   | { readonly kind: 'session'; readonly key: string }
   | { readonly kind: 'user'; readonly user: string }
+  | { readonly kind: 'all' }
 
 export interface Store {
   readonly kind: 'embedded' | 'redis'
@@ -74,6 +78,7 @@ export interface Store {
   close(): Promise<void>
 
   // API tokens
+  /** Ids come from a counter and are never reused. Rejects with StoreConflictError on a duplicate hash. */
   createToken(token: NewToken): Promise<TokenRecord>
   findTokenByHash(hash: string): Promise<TokenRecord | null>
   getToken(id: number): Promise<TokenRecord | null>
@@ -111,8 +116,11 @@ export interface Store {
   getMeta(key: string): Promise<string | null>
   setMeta(key: string, value: string): Promise<void>
 
-  // Cache invalidation across instances (Redis pub/sub; in-process for embedded)
+  // Cache invalidation across instances: every listener of every store open on the same data (this one
+  // included) receives each published event, within a second (Redis pub/sub; embedded: an event table
+  // polled by each process, so `restgate token revoke` reaches a running server).
   publish(event: InvalidationEvent): Promise<void>
+  /** Returns the unsubscribe function. */
   subscribe(listener: (event: InvalidationEvent) => void): () => void
 }
 
@@ -121,5 +129,13 @@ export class StoreUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.name = 'StoreUnavailableError'
+  }
+}
+
+/** A write that contradicts what is stored (a token hash that already exists). Not a backend failure. */
+export class StoreConflictError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'StoreConflictError'
   }
 }

@@ -3,10 +3,8 @@
 // The next request sees the new policy.
 import t from 'tap'
 import { EventEmitter, once } from 'node:events'
-import { writeFileSync } from 'node:fs'
-import { stringify } from 'yaml'
 import { startStubJira } from '../helpers/stub-jira.js'
-import { startRestgate, testPolicy } from '../helpers/restgate.js'
+import { startRestgate, testPolicy, writePolicy } from '../helpers/restgate.js'
 import { httpRequest } from '../helpers/http.js'
 import type { AuthOutcome, Authenticator } from '../../src/auth/types.js'
 
@@ -48,7 +46,7 @@ t.test('a slow request started under policy A completes with A while B is swappe
   const aliceA = httpRequest(`${rg.url}/rest/api/2/hold`, { headers: { 'x-gate': '1', 'x-test-user': 'alice' } })
   await held2
 
-  writeFileSync(rg.configPath, stringify(B))
+  writePolicy(rg.dir, B)
   await rg.logs.waitFor((l) => l['msg'] === 'policy reloaded' && l['generation'] === 2)
   t.equal(rg.runtime.current.config.anonymous, 'deny', 'B is in force before the held requests decide')
 
@@ -56,7 +54,7 @@ t.test('a slow request started under policy A completes with A while B is swappe
   const bothAtUpstream = new Promise<void>((resolve) => upstream.on('held', (n: number) => n === 2 && resolve()))
   release()
   await bothAtUpstream
-  writeFileSync(rg.configPath, stringify(testPolicy(stub.url, { anonymous: 'deny', identity: { userHeader: 'X-User-C' } })))
+  writePolicy(rg.dir, testPolicy(stub.url, { anonymous: 'deny', identity: { userHeader: 'X-User-C' } }))
   await rg.logs.waitFor((l) => l['msg'] === 'policy reloaded' && l['generation'] === 3)
   for (const answer of heldAnswers) answer()
 

@@ -24,7 +24,7 @@ t.test('file save, SIGHUP and a bad file in a running restgate process', async (
   const keyFile = join(dir, 'assertion.key')
   writeFileSync(keyFile, randomBytes(32))
   const policy = (extra: Record<string, unknown>) =>
-    testPolicy(stub.url, { server: { port, admin: { enabled: true, port: adminPort } }, identity: { signing: { keyFile } }, ...extra })
+    testPolicy(stub.url, { server: { port, admin: { enabled: true, port: adminPort } }, identity: { signing: { keyFile } }, store: { path: join(dir, 'data', 'restgate.db') }, ...extra })
   const file = writePolicy(dir, policy({}))
   const rg = await spawnRestgate(t, file)
   const status = async () => (await httpRequest(`${rg.url}/rest/api/2/issue/X-1`)).status

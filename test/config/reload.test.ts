@@ -8,6 +8,7 @@ import { stringify } from 'yaml'
 import { startStubJira, type StubJira } from '../helpers/stub-jira.js'
 import { startRestgate, testPolicy, type PolicyInput, type TestRestgate } from '../helpers/restgate.js'
 import { httpRequest } from '../helpers/http.js'
+import { tempDir } from '../helpers/tmp.js'
 import { counterValue } from '../helpers/metrics.js'
 import type { Authenticator } from '../../src/auth/types.js'
 
@@ -19,8 +20,11 @@ interface T {
 
 async function setup(t: T, extra: PolicyInput = {}, authenticators?: Authenticator[]): Promise<{ stub: StubJira; rg: TestRestgate; policy: (more: PolicyInput) => PolicyInput }> {
   const stub = await startStubJira(t)
-  const policy = (more: PolicyInput): PolicyInput => testPolicy(stub.url, { ...extra, ...more })
-  const rg = await startRestgate(t, policy({}), { watch: { debounceMs: DEBOUNCE }, ...(authenticators ? { authenticators } : {}) })
+  const dir = tempDir(t)
+  // Every version of the file names the same store, so only what a test changes differs between saves.
+  const store = { path: join(dir, 'data', 'restgate.db') }
+  const policy = (more: PolicyInput): PolicyInput => testPolicy(stub.url, { store, ...extra, ...more })
+  const rg = await startRestgate(t, policy({}), { dir, watch: { debounceMs: DEBOUNCE }, ...(authenticators ? { authenticators } : {}) })
   return { stub, rg, policy }
 }
 

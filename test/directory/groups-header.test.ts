@@ -2,10 +2,8 @@
 // one Jira lookup per user per cacheSeconds (none on a cache hit), names encoded so a comma inside a name
 // can never add a group, and nothing at all when the policy sends no groups header.
 import t from 'tap'
-import { writeFileSync } from 'node:fs'
-import { stringify } from 'yaml'
 import { startStubJira } from '../helpers/stub-jira.js'
-import { startRestgate, testPolicy } from '../helpers/restgate.js'
+import { startRestgate, testPolicy, writePolicy } from '../helpers/restgate.js'
 import { httpRequest } from '../helpers/http.js'
 import { MYSELF_PATH } from '../../src/directory/upstream.js'
 import { groupsHeaderValue } from '../../src/proxy/identity.js'
@@ -32,7 +30,7 @@ t.test('groups header: static groups, then Jira groups after a reload, cached', 
   t.equal((await call('carol')).headers['x-forwarded-groups'], '', 'no groups: an empty header, never the client copy')
   t.equal(stub.requests.filter((r) => r.url === MYSELF_PATH).length, 0, 'the static directory never asks Jira')
 
-  writeFileSync(rg.configPath, stringify(testPolicy(stub.url, { identity: { groupsHeader: 'X-Forwarded-Groups' }, directory: { source: 'upstream' } })))
+  writePolicy(rg.dir, testPolicy(stub.url, { identity: { groupsHeader: 'X-Forwarded-Groups' }, directory: { source: 'upstream' } }))
   await rg.logs.waitFor((l) => l['msg'] === 'policy reloaded')
   t.equal((await call('alice')).headers['x-forwarded-groups'], 'jira-users,jira-software-users', 'groups from Jira')
   await call('alice')

@@ -39,9 +39,11 @@ export function deepMerge(a: PolicyInput, b: PolicyInput): PolicyInput {
   return out
 }
 
+/** Writes the policy; an object policy without a `store` section keeps its store in `dir`, never in ./data. */
 export function writePolicy(dir: string, policy: PolicyInput | string, name = 'restgate.yaml'): string {
   const file = join(dir, name)
-  writeFileSync(file, typeof policy === 'string' ? policy : stringify(policy))
+  const withStore = typeof policy === 'string' || 'store' in policy ? policy : { ...policy, store: { path: join(dir, 'data', 'restgate.db') } }
+  writeFileSync(file, typeof withStore === 'string' ? withStore : stringify(withStore))
   return file
 }
 

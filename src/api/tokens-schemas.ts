@@ -1,0 +1,84 @@
+// Request and response schemas of `apitokens/2.0`, with Kantega SSO 5.7's field names. Response schemas
+// also decide what leaves: only the create response has `apiToken`, and no response has the hash.
+import { Type, type Static } from '@sinclair/typebox'
+import { rule } from './validation.js'
+
+const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, ...rule('a token id (a whole number, 1 or more)') })
+
+export const IdParams = Type.Object({ id: Id }, { additionalProperties: false })
+export type IdParams = Static<typeof IdParams>
+export const IdQuery = Type.Object({ id: Id })
+export type IdQuery = Static<typeof IdQuery>
+
+export const CreateBody = Type.Object(
+  {
+    tokenName: Type.Optional(Type.String({ maxLength: 200, ...rule('text of at most 200 characters') })),
+    description: Type.Optional(Type.String({ maxLength: 2000, ...rule('text of at most 2000 characters') })),
+    // Kantega's own examples send it as a string ("180"); both forms are accepted.
+    validForDays: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[1-9][0-9]{0,14}$' })], {
+        ...rule('a whole number of days, 1 or more (a number, or a string of digits)'),
+      }),
+    ),
+    isValidForever: Type.Optional(Type.Boolean({ ...rule('true or false') })),
+  },
+  { additionalProperties: false },
+)
+export type CreateBody = Static<typeof CreateBody>
+
+export const RefreshBody = Type.Object(
+  { apiToken: Type.Optional(Type.String({ maxLength: 1024, ...rule('the API token text') })) },
+  { additionalProperties: false },
+)
+export type RefreshBody = Static<typeof RefreshBody>
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
+
+/** One token as lists show it. `expiresAtMillis` and `timeUntilExpiry*` are absent for tokens that never expire. */
+export const TokenView = Type.Object({
+  id: Type.Integer(),
+  tokenName: Type.String(),
+  description: Type.String(),
+  username: Type.String(),
+  createdAt: Type.String(),
+  createdAtMillis: Type.Integer(),
+  expiresAt: Type.String(),
+  expiresAtMillis: Type.Optional(Type.Integer()),
+  validForDays: Type.String(),
+  timeUntilExpiryMillis: Type.Optional(Type.Integer()),
+  timeUntilExpiryDays: Type.Optional(Type.Integer()),
+  expired: Type.Boolean(),
+  active: Type.Boolean(),
+  scope: Type.Union([Type.Literal('read'), Type.Literal('write')]),
+  paths: Nullable(Type.Array(Type.String())),
+  lastUsedAtMillis: Nullable(Type.Integer()),
+  lastUsedIp: Nullable(Type.String()),
+})
+export type TokenView = Static<typeof TokenView>
+
+export const CreatedView = Type.Object({
+  apiToken: Type.String(),
+  id: Type.Integer(),
+  tokenName: Type.String(),
+  description: Type.String(),
+  validForDays: Type.String(),
+  expiresAt: Type.String(),
+  expiresAtMillis: Type.Optional(Type.Integer()),
+  scope: Type.Union([Type.Literal('read'), Type.Literal('write')]),
+  paths: Nullable(Type.Array(Type.String())),
+})
+export type CreatedView = Static<typeof CreatedView>
+
+export const ExpiryStatus = Type.Object({
+  expiresAt: Type.String(),
+  apiTokenDescription: Type.String(),
+  id: Type.Integer(),
+  timeUntilExpiryMillis: Type.Optional(Type.Integer()),
+  timeUntilExpiryDays: Type.Optional(Type.Integer()),
+})
+export type ExpiryStatus = Static<typeof ExpiryStatus>
+
+export const UserList = Type.Array(TokenView)
+export const AdminList = Type.Object({ allApiTokens: Type.Array(TokenView) })
+
+export const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() })

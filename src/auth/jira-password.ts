@@ -1,0 +1,87 @@
+// For the management API only: Basic with a Jira password, checked by asking Jira who that is
+// (`GET /rest/api/2/myself` with the same header: 200 = valid, the user is `name`). This lets a user who
+// has no token yet create the first one. Positive answers are cached briefly under an HMAC of the header
+// (keyed per process), so neither the password nor a reversible form of it is ever kept. Never part of the
+// proxy chain: there a password goes to Jira itself, or is refused by `passwords: deny`.
+import { createHmac, randomBytes } from 'node:crypto'
+import { rgError } from '../errors.js'
+import { LruTtlCache } from '../cache/lru.js'
+import type { Clock } from '../clock.js'
+import type { Upstream } from '../proxy/upstream.js'
+import { classifyToken } from '../tokens/format.js'
+import { decodeBasic, parseAuthorization } from './authorization.js'
+import type { AuthOutcome, AuthRequest, Authenticator } from './types.js'
+
+export interface JiraPasswordOptions {
+  readonly upstream: Upstream
+  readonly clock: Clock
+  readonly timeoutMs: () => number
+  readonly cacheTtlMs?: number
+  readonly cacheEntries?: number
+}
+
+const MAX_BODY = 256 * 1024
+
+export function createJiraPasswordAuthenticator(options: JiraPasswordOptions): Authenticator {
+  const { upstream, clock } = options
+  const key = randomBytes(32)
+  const ttlMs = options.cacheTtlMs ?? 60_000
+  const cache = new LruTtlCache<string, string>(() => ({ maxEntries: options.cacheEntries ?? 1000, ttlMs }))
+
+  async function askJira(req: AuthRequest, header: string, cacheKey: string): Promise<AuthOutcome> {
+    const timeout = options.timeoutMs()
+    let status: number
+    let body: unknown
+    let loginReason: string | undefined
+    try {
+      const res = await upstream.pool.request({
+        method: 'GET',
+        path: '/rest/api/2/myself',
+        headers: { host: upstream.host, authorization: header, accept: 'application/json' },
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      })
+      status = res.statusCode
+      const reason = res.headers['x-seraph-loginreason']
+      loginReason = Array.isArray(reason) ? reason[0] : reason
+      const text = await res.body.text()
+      if (status === 200 && text.length <= MAX_BODY) body = JSON.parse(text) as unknown
+    } catch (err) {
+      req.log.warn({ err: (err as Error).message }, 'could not check a Jira password: upstream unavailable')
+      return rgError('RG_ERR_UPSTREAM_UNAVAILABLE', 'Jira could not be asked to check the password: try again shortly')
+    }
+    if (status === 200) {
+      const name = (body as { name?: unknown } | undefined)?.name
+      if (typeof name !== 'string' || name.length === 0) {
+        return rgError('RG_ERR_UPSTREAM_BAD_RESPONSE', 'Jira confirmed the password but did not say who the user is')
+      }
+      cache.set(cacheKey, name, clock.now())
+      return { identity: { user: name, method: 'password' }, consumed: 'authorization' }
+    }
+    if (status === 401 || status === 403) {
+      req.log.info({ status, loginReason }, 'Jira refused a password for the management API')
+      if (loginReason?.includes('AUTHENTICATION_DENIED')) {
+        return rgError('RG_ERR_LOGIN_FAILED', 'Jira wants a CAPTCHA for this user: log in to Jira in a browser once, then try again')
+      }
+      return rgError('RG_ERR_LOGIN_FAILED')
+    }
+    req.log.warn({ status }, 'unexpected answer from Jira to /rest/api/2/myself')
+    return rgError('RG_ERR_UPSTREAM_BAD_RESPONSE', `Jira answered ${status} when asked to check the password`)
+  }
+
+  return {
+    name: 'jira-password',
+    authenticate(req) {
+      const header = req.headers.authorization
+      const parsed = parseAuthorization(header)
+      if (parsed === undefined || parsed.scheme !== 'basic') return undefined
+      const creds = decodeBasic(parsed.value)
+      // Unreadable Basic and restgate's own tokens are the token authenticator's to answer.
+      if (!creds.ok || classifyToken(creds.password) !== 'other') return undefined
+      const cacheKey = createHmac('sha256', key).update(header!).digest('base64url')
+      const user = cache.get(cacheKey, clock.now())
+      if (user !== undefined) return { identity: { user, method: 'password' }, consumed: 'authorization' }
+      return askJira(req, header!, cacheKey)
+    },
+  }
+}

@@ -1,0 +1,102 @@
+// The ioredis connection for the policy's `store.redis`: a URL, Sentinel (`sentinels` + `name`) or Cluster.
+// Tuned to fail fast and heal by itself: no offline queue (a command while disconnected is refused at once
+// rather than held), a short command timeout (a hung server cannot stall requests), one attempt per
+// command, and reconnection forever with a capped back-off. Callers turn the refusals into 503s.
+import { readFileSync } from 'node:fs'
+import type { ConnectionOptions } from 'node:tls'
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
+import type { Config } from '../config/schema.js'
+
+export type RedisConfig = NonNullable<Config['store']['redis']>
+export type RedisClient = Redis | Cluster
+
+export interface RedisTimeouts {
+  readonly commandTimeoutMs: number
+  readonly connectTimeoutMs: number
+  /** Longest pause between reconnection attempts. */
+  readonly maxBackoffMs: number
+}
+
+export const DEFAULT_TIMEOUTS: RedisTimeouts = { commandTimeoutMs: 1000, connectTimeoutMs: 2000, maxBackoffMs: 1000 }
+
+function tlsOptions(config: RedisConfig): ConnectionOptions | undefined {
+  const tls = config.tls
+  const wantsTls = tls !== undefined || config.url?.startsWith('rediss://') === true
+  if (!wantsTls) return undefined
+  return {
+    rejectUnauthorized: tls?.rejectUnauthorized ?? true,
+    ...(tls?.ca !== undefined ? { ca: readFileSync(tls.ca) } : {}),
+    ...(tls?.cert !== undefined ? { cert: readFileSync(tls.cert) } : {}),
+    ...(tls?.key !== undefined ? { key: readFileSync(tls.key) } : {}),
+  }
+}
+
+function backoff(maxMs: number) {
+  return (attempt: number): number => Math.min(50 * 2 ** Math.min(attempt, 10), maxMs)
+}
+
+function commonOptions(config: RedisConfig, t: RedisTimeouts): RedisOptions {
+  const tls = tlsOptions(config)
+  return {
+    commandTimeout: t.commandTimeoutMs,
+    connectTimeout: t.connectTimeoutMs,
+    maxRetriesPerRequest: 0,
+    enableAutoPipelining: true,
+    connectionName: 'restgate',
+    ...(config.username !== undefined ? { username: config.username } : {}),
+    ...(config.password !== undefined ? { password: config.password } : {}),
+    ...(tls !== undefined ? { tls } : {}),
+  }
+}
+
+/** One client for commands; `duplicate()` gives the subscriber connection. */
+export function createRedisClient(config: RedisConfig, timeouts: RedisTimeouts = DEFAULT_TIMEOUTS): RedisClient {
+  const common = commonOptions(config, timeouts)
+  if (config.cluster !== undefined) {
+    const options: ClusterOptions = {
+      enableOfflineQueue: false,
+      enableAutoPipelining: true,
+      clusterRetryStrategy: backoff(timeouts.maxBackoffMs),
+      slotsRefreshTimeout: timeouts.commandTimeoutMs,
+      redisOptions: common,
+      // Managed TLS clusters announce node addresses that only match the certificate by name.
+      ...(common.tls !== undefined ? { dnsLookup: (address, done) => done(null, address) } : {}),
+    }
+    return new Cluster(
+      config.cluster.map((n) => ({ host: n.host, port: n.port })),
+      options,
+    )
+  }
+  const options: RedisOptions = {
+    ...common,
+    enableOfflineQueue: false,
+    retryStrategy: backoff(timeouts.maxBackoffMs),
+    ...(config.db !== undefined ? { db: config.db } : {}),
+  }
+  if (config.sentinels !== undefined) {
+    return new Redis({
+      ...options,
+      sentinels: config.sentinels.map((s) => ({ host: s.host, port: s.port })),
+      name: config.name!,
+      sentinelRetryStrategy: backoff(timeouts.maxBackoffMs),
+      ...(common.tls !== undefined ? { enableTLSForSentinelMode: true, sentinelTLS: common.tls } : {}),
+    })
+  }
+  return new Redis(config.url!, options)
+}
+
+/** Resolves when the client is ready, or after `timeoutMs` either way (it keeps connecting in the background). */
+export function whenReady(client: RedisClient, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true)
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      client.off('ready', onReady)
+      resolve(false)
+    }, timeoutMs)
+    const onReady = (): void => {
+      clearTimeout(timer)
+      resolve(true)
+    }
+    client.once('ready', onReady)
+  })
+}

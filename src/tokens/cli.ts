@@ -1,0 +1,164 @@
+// `restgate token create|list|revoke`: bootstrap and emergencies, straight against the store the policy
+// names (no running restgate needed). A revoke is published like one made through the API, so running
+// instances drop the token from their caches within a second.
+import { userInfo } from 'node:os'
+import { parseArgs } from 'node:util'
+import pino, { type Logger } from 'pino'
+import { createLogger } from '../observability/logger.js'
+import { loadConfigFile } from '../config/load.js'
+import { formatProblem } from '../config/problems.js'
+import { compilePolicy } from '../policy/compile.js'
+import { createStaticDirectory } from '../directory/static.js'
+import { systemClock } from '../clock.js'
+import { createStore } from '../store/create.js'
+import { StoreUnavailableError, type Store, type TokenRecord } from '../store/types.js'
+import { isRgError } from '../errors.js'
+import { auditToken } from './audit.js'
+import { createTokenHasher } from './hash.js'
+import { HashKeyMismatchError, loadHashKey } from './hash-key.js'
+import { createTokenService, type TokenService } from './service.js'
+import { localDateTime } from './time.js'
+
+export interface Io {
+  out(text: string): void
+  err(text: string): void
+}
+
+export const TOKEN_USAGE = `usage:
+  restgate token create --user USER [--name NAME] [--days DAYS] [--config FILE]
+  restgate token list [--user USER] [--config FILE]
+  restgate token revoke ID [--config FILE]`
+
+const when = (ms: number | null, never = 'never'): string => (ms === null ? never : localDateTime(ms, 'minutes'))
+
+function table(records: readonly TokenRecord[]): string {
+  const rows = [
+    ['ID', 'USER', 'NAME', 'CREATED', 'EXPIRES', 'LAST USED', 'FROM'],
+    ...records.map((r) => [
+      String(r.id),
+      r.user,
+      r.name,
+      when(r.createdAt),
+      when(r.expiresAt),
+      when(r.lastUsedAt, '-'),
+      r.lastUsedIp ?? '-',
+    ]),
+  ]
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)))
+  return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n')
+}
+
+interface Parsed {
+  readonly action: 'create' | 'list' | 'revoke'
+  readonly config: string
+  readonly user?: string
+  readonly name?: string
+  readonly days?: number
+  readonly id?: number
+}
+
+function parse(args: string[], env: NodeJS.ProcessEnv): Parsed | string {
+  const [action, ...rest] = args
+  if (action !== 'create' && action !== 'list' && action !== 'revoke') return `unknown token command "${action ?? ''}"`
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: {
+        config: { type: 'string', short: 'c' },
+        user: { type: 'string', short: 'u' },
+        name: { type: 'string', short: 'n' },
+        days: { type: 'string', short: 'd' },
+      },
+      strict: true,
+      allowPositionals: action === 'revoke',
+    })
+  } catch (err) {
+    return (err as Error).message
+  }
+  const v = parsed.values
+  const config = v.config ?? env['RESTGATE_CONFIG']
+  if (config === undefined || config.length === 0) return 'no policy file: pass --config FILE or set RESTGATE_CONFIG'
+  if (action === 'create') {
+    if (v.user === undefined || v.user.length === 0) return 'token create needs --user USER'
+    if (v.days !== undefined && !/^[1-9][0-9]{0,9}$/.test(v.days)) return '--days must be a whole number of days, 1 or more'
+    return { action, config, user: v.user, name: v.name, days: v.days === undefined ? undefined : Number(v.days) }
+  }
+  if (action === 'list') {
+    if (v.name !== undefined || v.days !== undefined) return 'token list takes only --user'
+    return { action, config, user: v.user }
+  }
+  if (v.user !== undefined || v.name !== undefined || v.days !== undefined) return 'token revoke takes only the token id'
+  const id = parsed.positionals[0]
+  if (parsed.positionals.length !== 1 || id === undefined || !/^[1-9][0-9]{0,15}$/.test(id)) return 'token revoke needs one token id'
+  return { action, config, id: Number(id) }
+}
+
+async function act(p: Parsed, service: TokenService, policy: ReturnType<typeof compilePolicy>, io: Io, audit: Logger): Promise<number> {
+  const actor = userInfo().username
+  if (p.action === 'create') {
+    const { record, secret } = await service.create(p.user!, { name: p.name, validForDays: p.days }, policy)
+    auditToken(audit, 'token.create', record, { actor, via: 'cli' })
+    io.err(`Created API token ${record.id} "${record.name}" for ${record.user}, expires ${when(record.expiresAt)}. It is shown only now:`)
+    io.out(secret)
+    if (!(await service.userMayHoldTokens(record.user, policy))) {
+      io.err(`warning: ${record.user} is not in apiTokens.creators.groups: the token stays inactive until they are`)
+    }
+    return 0
+  }
+  if (p.action === 'list') {
+    const records = await service.list(p.user)
+    io.out(records.length === 0 ? '(no API tokens)' : table(records))
+    return 0
+  }
+  const removed = await service.remove(p.id!)
+  if (removed === null) {
+    io.err(`restgate: no API token with id ${p.id}`)
+    return 1
+  }
+  auditToken(audit, 'token.delete', removed, { actor, via: 'cli' })
+  io.out(`Revoked API token ${removed.id} "${removed.name}" of ${removed.user}`)
+  return 0
+}
+
+export async function tokenCommand(args: string[], env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+  const p = parse(args, env)
+  if (typeof p === 'string') {
+    io.err(`restgate: ${p}\n${TOKEN_USAGE}`)
+    return 2
+  }
+  const loaded = await loadConfigFile(p.config, { env })
+  if (!loaded.ok) {
+    io.err(`restgate: ${p.config}: ${loaded.problems.length} problem(s):`)
+    for (const problem of loaded.problems) io.err(`  ${formatProblem(problem)}`)
+    return 1
+  }
+  const config = loaded.config
+  const policy = compilePolicy(config)
+  // Audit lines go to stderr, so stdout carries only the answer (the token itself for `create`).
+  const audit = createLogger({ level: 'info', destination: pino.destination({ dest: 2, sync: true }) })
+  let store: Store | undefined
+  let service: TokenService | undefined
+  try {
+    store = await createStore(config.store)
+    const hasher = createTokenHasher(loadHashKey({ hashKeyFile: config.apiTokens.hashKeyFile, storePath: config.store.path }))
+    service = createTokenService({
+      store,
+      hasher,
+      clock: systemClock,
+      directory: createStaticDirectory(),
+      cacheLimits: () => ({ maxEntries: 0, ttlMs: 0 }),
+    })
+    await service.checkKey()
+    return await act(p, service, policy, io, audit)
+  } catch (err) {
+    if (isRgError(err)) io.err(`restgate: ${err.message}`)
+    else if (err instanceof StoreUnavailableError) io.err(`restgate: the store is unavailable: ${err.message}`)
+    else if (err instanceof HashKeyMismatchError) io.err(`restgate: ${err.message}`)
+    else io.err(`restgate: ${(err as Error).message}`)
+    return 1
+  } finally {
+    await service?.close()
+    await store?.close()
+  }
+}

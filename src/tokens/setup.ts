@@ -1,0 +1,77 @@
+// Everything API tokens add to a running restgate, built from the policy and the store: the token service,
+// the authenticators (the proxy's, and the management API's which also takes a Jira password), and the
+// `apitokens` API family. main.ts calls this once at start and `close()` on shutdown.
+import type { FastifyPluginAsync } from 'fastify'
+import type { Logger } from 'pino'
+import type { Clock } from '../clock.js'
+import type { RuntimeHolder } from '../config/runtime.js'
+import type { Directory } from '../directory/static.js'
+import type { Metrics } from '../observability/metrics.js'
+import type { Upstream } from '../proxy/upstream.js'
+import type { Store } from '../store/types.js'
+import { StoreUnavailableError } from '../store/types.js'
+import type { Authenticator } from '../auth/types.js'
+import { createApiTokenAuthenticator } from '../auth/api-token.js'
+import { createJiraPasswordAuthenticator } from '../auth/jira-password.js'
+import { TOKENS_FAMILY, TOKENS_VERSION, tokenRoutes } from '../api/tokens.js'
+import { createTokenHasher } from './hash.js'
+import { loadHashKey } from './hash-key.js'
+import { createTokenService, type TokenService } from './service.js'
+
+export interface TokenSetupDeps {
+  readonly runtime: RuntimeHolder
+  readonly store: Store
+  readonly clock: Clock
+  readonly directory: Directory
+  readonly metrics: Metrics
+  readonly logger: Logger
+  readonly upstream: Upstream
+}
+
+export interface TokenSetup {
+  readonly service: TokenService
+  /** For the proxy chain, after the session authenticator (when there is one). */
+  readonly authenticator: Authenticator
+  /** Only for the management API: Basic with a Jira password, checked by Jira. */
+  readonly jiraPassword: Authenticator
+  readonly apiFamily: readonly [string, string, FastifyPluginAsync]
+  close(): Promise<void>
+}
+
+export async function setupTokens(deps: TokenSetupDeps): Promise<TokenSetup> {
+  const { runtime, store, clock, logger } = deps
+  const boot = runtime.current.config
+  const hasher = createTokenHasher(loadHashKey({ hashKeyFile: boot.apiTokens.hashKeyFile, storePath: boot.store.path }, logger))
+  const service = createTokenService({
+    store,
+    hasher,
+    clock,
+    directory: deps.directory,
+    metrics: deps.metrics,
+    logger,
+    cacheLimits: () => ({
+      maxEntries: runtime.current.config.apiTokens.cache.maxEntries,
+      ttlMs: runtime.current.policy.durations.tokenCacheTtlMs,
+    }),
+  })
+  try {
+    await service.checkKey()
+  } catch (err) {
+    if (!(err instanceof StoreUnavailableError)) {
+      await service.close()
+      throw err
+    }
+    logger.warn('could not check the API token hash key: the store is unavailable; it is checked on first use')
+  }
+  return {
+    service,
+    authenticator: createApiTokenAuthenticator({ service, clock }),
+    jiraPassword: createJiraPasswordAuthenticator({
+      upstream: deps.upstream,
+      clock,
+      timeoutMs: () => runtime.current.policy.durations.upstreamTimeoutMs,
+    }),
+    apiFamily: [TOKENS_FAMILY, TOKENS_VERSION, tokenRoutes({ service, clock })],
+    close: () => service.close(),
+  }
+}

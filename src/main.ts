@@ -22,6 +22,7 @@ import { createPolicyDirectory } from './directory/policy-directory.js'
 import { createStore } from './store/create.js'
 import type { Store } from './store/types.js'
 import { setupTokens, type TokenSetup } from './tokens/setup.js'
+import { setupSnapshots, type SnapshotSetup } from './snapshots/setup.js'
 
 export type { ReloadResult } from './config/reloader.js'
 
@@ -54,6 +55,7 @@ export interface Running {
   readonly metrics: Metrics
   readonly store: Store
   readonly tokens: TokenSetup
+  readonly snapshots: SnapshotSetup
   reload(trigger: string): Promise<ReloadResult>
   /** Stops accepting, lets in-flight requests finish (bounded by server.drainTimeout), closes everything. */
   close(): Promise<void>
@@ -118,7 +120,44 @@ export async function start(options: StartOptions): Promise<Running> {
   }
   const authenticators = options.authenticators ?? [tokens.authenticator]
   const apiAuthenticators = options.authenticators === undefined ? [tokens.authenticator, tokens.jiraPassword] : undefined
-  const apiFamilies = [tokens.apiFamily]
+  // -----------------------------------------------------------------------------------------------------
+
+  const reloader = createReloader({
+    configPath: options.configPath,
+    env: options.env,
+    runtime,
+    logger,
+    metrics,
+    clock,
+    prepare: (next) => signer.prepare(next),
+    initialFingerprint: bootKey.fingerprint,
+    // What is read once rather than per request, applied right after the swap (only after start-up:
+    // `app` and `admin` exist by the time a reload can run).
+    apply: (next, previous) => {
+      const level = next.config.logging.level
+      if (level !== previous.config.logging.level) {
+        logger.level = level
+        app.log.level = level
+        if (admin !== undefined) admin.log.level = level
+      }
+      app.server.keepAliveTimeout = next.policy.durations.keepAliveTimeoutMs
+      app.server.requestTimeout = next.policy.durations.requestTimeoutMs
+    },
+  })
+  const reload = (trigger: string): Promise<ReloadResult> => reloader.reload(trigger)
+
+  // --- Snapshots ------------------------------------------------------------------------------------------
+  // The `snapshot` API family, and a backup of the policy when the store last saw another restgate version.
+  let snapshots: SnapshotSetup
+  try {
+    snapshots = await setupSnapshots({ store, clock, runtime, logger, configPath: options.configPath, check: reloader.check, reload })
+  } catch (err) {
+    await releaseStore()
+    await directoryClient.close()
+    await upstream.close()
+    throw err
+  }
+  const apiFamilies = [tokens.apiFamily, snapshots.apiFamily]
   // -----------------------------------------------------------------------------------------------------
 
   const deps: AppDeps = {
@@ -159,29 +198,6 @@ export async function start(options: StartOptions): Promise<Running> {
   }
   logger.info({ url, adminUrl, upstream: upstream.origin }, 'restgate listening')
 
-  const reloader = createReloader({
-    configPath: options.configPath,
-    env: options.env,
-    runtime,
-    logger,
-    metrics,
-    clock,
-    prepare: (next) => signer.prepare(next),
-    initialFingerprint: bootKey.fingerprint,
-    // What is read once rather than per request, applied right after the swap.
-    apply: (next, previous) => {
-      const level = next.config.logging.level
-      if (level !== previous.config.logging.level) {
-        logger.level = level
-        app.log.level = level
-        if (admin !== undefined) admin.log.level = level
-      }
-      app.server.keepAliveTimeout = next.policy.durations.keepAliveTimeoutMs
-      app.server.requestTimeout = next.policy.durations.requestTimeoutMs
-    },
-  })
-  const reload = (trigger: string): Promise<ReloadResult> => reloader.reload(trigger)
-
   const watchOption = options.watch ?? true
   const watcher: PolicyWatcher | undefined =
     watchOption === false
@@ -216,5 +232,5 @@ export async function start(options: StartOptions): Promise<Running> {
     return closing
   }
 
-  return { app, admin, url, adminUrl, runtime, logger, metrics, store, tokens, reload, close }
+  return { app, admin, url, adminUrl, runtime, logger, metrics, store, tokens, snapshots, reload, close }
 }

@@ -55,6 +55,8 @@ export interface ReloaderOptions {
 
 export interface Reloader {
   reload(trigger: string): Promise<ReloadResult>
+  /** Every problem a reload of `text` would meet (validation, files it names), without changing anything. */
+  check(text: string): readonly Problem[]
   /** Resolves once no reload is running or waiting. */
   idle(): Promise<void>
 }
@@ -75,6 +77,13 @@ export function createReloader(options: ReloaderOptions): Reloader {
     const ms = elapsedMs(start)
     audit.error({ trigger, problems: lines, ms }, 'policy reload refused: keeping the policy in force')
     return { result: 'failed', applied: false, problems, changed: [], restartPending: [], ms }
+  }
+
+  function check(text: string): readonly Problem[] {
+    const loaded = parseConfig(text, { env: options.env })
+    if (!loaded.ok) return loaded.problems
+    const prepared = options.prepare?.(loaded.config)
+    return prepared !== undefined && 'problems' in prepared ? prepared.problems : []
   }
 
   async function run(trigger: string): Promise<ReloadResult> {
@@ -154,5 +163,6 @@ export function createReloader(options: ReloaderOptions): Reloader {
       return promise
     },
     idle: () => chain.then(() => undefined),
+    check,
   }
 }

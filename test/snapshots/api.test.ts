@@ -140,6 +140,23 @@ for (const storeKind of ['embedded', 'redis'] as const) {
   })
 }
 
+t.test('restoring over a broken file recovers: the broken text is kept as the backup, stale clears', async (t) => {
+  const { rg, dir } = await setup(t, { server: { admin: { enabled: true } } })
+  const saved = await save(rg, 'good')
+  const broken = `${readFileSync(rg.configPath, 'utf8')}anonymous: maybe\n`
+  writePolicy(dir, broken)
+  await rg.logs.waitFor((l) => l['msg'] === 'policy reload refused: keeping the policy in force')
+  t.match((await httpRequest(`${rg.adminUrl}/readyz`)).json()['config'], /^stale: /)
+
+  const res = await restore(rg, saved.id)
+  t.equal(res.status, 200, res.body.toString())
+  t.equal(rg.runtime.stale, null, 'the file matches the policy in force again')
+  t.equal((await httpRequest(`${rg.adminUrl}/readyz`)).json()['config'], 'ok')
+  const backupId = res.json<{ backup: View }>().backup.id
+  t.equal((await api(rg.url, `${SNAP}/${backupId}`, { auth: ROOT })).body.toString(), broken, 'the broken edit is not lost')
+  t.equal((await list(rg)).find((s) => s.id === backupId)!.readable, false)
+})
+
 t.test('a snapshot that does not validate is refused with 409 and nothing changes', async (t) => {
   const { rg, dir } = await setup(t)
   const good = rg.runtime.current.text

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { writeFileSync } from 'node:fs'
 import { startStubJira } from '../helpers/stub-jira.js'
-import { spawnRestgate, startRestgate, testPolicy, writePolicy } from '../helpers/restgate.js'
+import { deepMerge, spawnRestgate, startRestgate, testPolicy, writePolicy } from '../helpers/restgate.js'
+import { freePort } from '../helpers/ports.js'
 import { startRedis, uniquePrefix } from '../helpers/redis.js'
 import { httpRequest } from '../helpers/http.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -24,7 +25,8 @@ t.test('revoked on A, refused by B within a second', async (t) => {
   const store = { type: 'redis', path: join(dir, 'unused.db'), redis: { url: redis.url, keyPrefix: uniquePrefix('two') } }
   const policy = testPolicy(stub.url, { store, apiTokens: { hashKeyFile: keyFile } })
   const a = await startRestgate(t, policy)
-  const b = await spawnRestgate(t, writePolicy(tempDir(t), policy))
+  // A free port for the spawned process: the policy's fixed 8000 may be taken by another test's process.
+  const b = await spawnRestgate(t, writePolicy(tempDir(t), deepMerge(policy, { server: { port: await freePort() } })))
 
   const tok = await createToken(a.url, basic('alice', 'alice-pw'), { tokenName: 'shared' })
   const onB = await httpRequest(`${b.url}/rest/api/2/issue/X`, { headers: { authorization: bearer(tok.apiToken) } })
@@ -48,11 +50,12 @@ t.test('an instance whose hash key differs from the store\'s does not start', as
   const redis = await startRedis(t)
   const stub = await startStubJira(t)
   const keyPrefix = uniquePrefix('keys')
+  const port = await freePort()
   const policyWith = (key: string) => {
     const dir = tempDir(t)
     const keyFile = join(dir, 'key')
     writeFileSync(keyFile, key, { mode: 0o600 })
-    return writePolicy(dir, testPolicy(stub.url, { store: { type: 'redis', path: join(dir, 'x.db'), redis: { url: redis.url, keyPrefix } }, apiTokens: { hashKeyFile: keyFile } }))
+    return writePolicy(dir, testPolicy(stub.url, { server: { port }, store: { type: 'redis', path: join(dir, 'x.db'), redis: { url: redis.url, keyPrefix } }, apiTokens: { hashKeyFile: keyFile } }))
   }
   const first = await spawnRestgate(t, policyWith('a'.repeat(40)))
   t.ok(first.url)

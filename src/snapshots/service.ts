@@ -96,10 +96,15 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
     throw new Error(`more than ${MAX_IDS_PER_SECOND} snapshots in one second`)
   }
 
+  /** Best effort: the snapshot is saved either way, and the next save trims again. */
   async function applyRetention(justSaved: string): Promise<void> {
-    const doomed = snapshotsToDelete(await store.listSnapshots(), deps.keep(), justSaved)
-    for (const id of doomed) {
-      if (await store.deleteSnapshot(id)) audit.info({ event: 'snapshot.delete', snapshotId: id, reason: 'snapshots.keep' }, `snapshot.delete ${id} (retention)`)
+    try {
+      const doomed = snapshotsToDelete(await store.listSnapshots(), deps.keep(), justSaved)
+      for (const id of doomed) {
+        if (await store.deleteSnapshot(id)) audit.info({ event: 'snapshot.delete', snapshotId: id, reason: 'snapshots.keep' }, `snapshot.delete ${id} (retention)`)
+      }
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'snapshot retention failed: old snapshots are removed at the next save')
     }
   }
 

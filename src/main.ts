@@ -19,6 +19,10 @@ import { createSignerBox } from './proxy/signer-box.js'
 import type { Authenticator } from './auth/types.js'
 import { createUpstreamDirectory } from './directory/upstream.js'
 import { createPolicyDirectory } from './directory/policy-directory.js'
+import type { KerberosHolder } from './kerberos/setup.js'
+import { createReplayGuard } from './kerberos/replay-guard.js'
+import { createSpnegoAuthenticator } from './auth/spnego.js'
+import { createPolicyMaterial } from './config/material.js'
 import { createStore } from './store/create.js'
 import type { Store } from './store/types.js'
 import { setupTokens, type TokenSetup } from './tokens/setup.js'
@@ -84,12 +88,25 @@ export async function start(options: StartOptions): Promise<Running> {
   const metrics = createMetrics()
   const runtime = createRuntimeHolder(config, loaded.text, clock.now())
   const lifecycle: Lifecycle = { closing: false }
-  const upstream: Upstream = createUpstream(config.upstream)
-  // The signing key is re-read on every reload (key rotation); at start-up a bad key stops restgate.
+
+  // ── Kerberos (SPNEGO) and the signing key ─────────────────────────────────────────────────────────
+  // The keytab, its service key, the replay cache directory and the native module are checked before
+  // anything listens; libkrb5 gets KRB5_KTNAME and KRB5RCACHEDIR from the policy here (process.env is the
+  // environment the C library reads). The signing key is read too. A reload prepares both again before
+  // the new policy goes into force (config/material.ts), so a key or keytab is rotated with SIGHUP.
+  const kerberos: KerberosHolder = { current: undefined }
   const signer = createSignerBox(clock)
-  const bootKey = signer.prepare(config)
-  if ('problems' in bootKey) throw new ConfigError(bootKey.problems)
-  bootKey.commit()
+  const material = createPolicyMaterial(signer, kerberos)
+  const boot = await material.prepare(config)
+  if ('problems' in boot) throw new ConfigError(boot.problems)
+  boot.commit()
+  if (kerberos.current !== undefined) {
+    const { keytab, principals, servicePrincipal, replayCacheDir } = kerberos.current
+    logger.info({ keytab, principals, servicePrincipal: servicePrincipal || '(any key in the keytab)', replayCacheDir }, 'Kerberos ready')
+  }
+  // ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+  const upstream: Upstream = createUpstream(config.upstream)
   const directoryClient: Upstream = createUpstream({ ...config.upstream, connections: DIRECTORY_CONNECTIONS })
   const directory = createPolicyDirectory(createUpstreamDirectory({ client: directoryClient, clock, logger, signer }))
 
@@ -118,8 +135,22 @@ export async function start(options: StartOptions): Promise<Running> {
     await tokens.close()
     await store.close()
   }
-  const authenticators = options.authenticators ?? [tokens.authenticator]
-  const apiAuthenticators = options.authenticators === undefined ? [tokens.authenticator, tokens.jiraPassword] : undefined
+  // ── Kerberos replay refusal across instances ──────────────────────────────────────────────────────
+  // MIT's replay cache is a file on one host. With the Redis store (several instances), each accepted
+  // authenticator is also claimed in Redis, so a header captured in front of one instance is refused by
+  // every other; a store that cannot answer refuses the handshake (503). The embedded store serves one
+  // host, where the file replay cache already covers it.
+  const spnego = createSpnegoAuthenticator({
+    kerberos,
+    metrics,
+    replayGuard: config.store.type === 'redis' ? createReplayGuard(store) : undefined,
+  })
+  // ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+  // The proxy chain, first match wins: API token, Kerberos (sessions will come first). The management API
+  // adds the Jira-password identity after them.
+  const authenticators = options.authenticators ?? [tokens.authenticator, spnego]
+  const apiAuthenticators = options.authenticators === undefined ? [tokens.authenticator, spnego, tokens.jiraPassword] : undefined
   // -----------------------------------------------------------------------------------------------------
 
   const reloader = createReloader({
@@ -129,8 +160,9 @@ export async function start(options: StartOptions): Promise<Running> {
     logger,
     metrics,
     clock,
-    prepare: (next) => signer.prepare(next),
-    initialFingerprint: bootKey.fingerprint,
+    prepare: (next) => material.prepare(next),
+    precheck: (next) => material.precheck(next),
+    initialFingerprint: boot.fingerprint,
     // What is read once rather than per request, applied right after the swap (only after start-up:
     // `app` and `admin` exist by the time a reload can run).
     apply: (next, previous) => {

@@ -45,8 +45,11 @@ export interface ReloaderOptions {
   readonly logger: Logger
   readonly metrics: Metrics
   readonly clock: Clock
-  /** Loads files the policy names (the signing key); problems refuse the reload. */
-  readonly prepare?: (config: Config) => PrepareOutcome
+  /** Loads what the policy names (the signing key, Kerberos); problems refuse the reload. Nothing it
+   *  loads is used before commit(). */
+  readonly prepare?: (config: Config) => PrepareOutcome | Promise<PrepareOutcome>
+  /** Checks without side effects, for check() (whether a snapshot could be restored). */
+  readonly precheck?: (config: Config) => readonly Problem[]
   /** Fingerprint of what prepare() loaded at start-up. */
   readonly initialFingerprint?: string
   /** Applies what cannot be read per request (log level, server timeouts), after the swap. */
@@ -55,7 +58,8 @@ export interface ReloaderOptions {
 
 export interface Reloader {
   reload(trigger: string): Promise<ReloadResult>
-  /** Every problem a reload of `text` would meet (validation, files it names), without changing anything. */
+  /** The problems a reload of `text` would meet that can be found without side effects (validation, the
+   *  files it names, precheck): what decides whether a snapshot is restorable. */
   check(text: string): readonly Problem[]
   /** Resolves once no reload is running or waiting. */
   idle(): Promise<void>
@@ -82,8 +86,7 @@ export function createReloader(options: ReloaderOptions): Reloader {
   function check(text: string): readonly Problem[] {
     const loaded = parseConfig(text, { env: options.env })
     if (!loaded.ok) return loaded.problems
-    const prepared = options.prepare?.(loaded.config)
-    return prepared !== undefined && 'problems' in prepared ? prepared.problems : []
+    return options.precheck?.(loaded.config) ?? []
   }
 
   async function run(trigger: string): Promise<ReloadResult> {
@@ -97,10 +100,15 @@ export function createReloader(options: ReloaderOptions): Reloader {
     }
     const loaded = parseConfig(text, { env: options.env })
     if (!loaded.ok) return refuse(trigger, loaded.problems, start)
-    const prepared = options.prepare?.(loaded.config) ?? { fingerprint: 'none', commit: () => undefined }
+    // Reloads never overlap, so this stays the policy in force until the swap below.
+    const previous = runtime.current
+    // Prepared is what will be in force: restart-only keys (kerberos.replayCacheDir) keep their values.
+    const prepared = (await options.prepare?.(keepRestartKeys(loaded.config, previous.config, restartPaths))) ?? {
+      fingerprint: 'none',
+      commit: () => undefined,
+    }
     if ('problems' in prepared) return refuse(trigger, prepared.problems, start)
 
-    const previous = runtime.current
     if (text === previous.text && prepared.fingerprint === fingerprint) {
       metrics.configReloads.inc({ result: 'unchanged' })
       const ms = elapsedMs(start)

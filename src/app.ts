@@ -188,6 +188,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustedProxies: trusted,
     metrics: deps.metrics,
     signer: deps.signer,
+    directory,
     // Stripped even with sessions switched off: a restgate cookie is restgate's credential, never Jira's.
     sessionCookie: () => deps.runtime.current.config.sessions.cookieName,
   }

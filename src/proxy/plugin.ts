@@ -12,6 +12,8 @@ import { buildUpstreamHeaders } from './headers.js'
 import { forward, hasBody } from './forward.js'
 import { identityHeaderValues, type IdentitySigner } from './identity.js'
 import type { Upstream } from './upstream.js'
+import type { Directory } from '../directory/static.js'
+import { createGroupsHook } from '../directory/groups-hook.js'
 
 export interface ProxyPluginOptions {
   readonly upstream: Upstream
@@ -21,6 +23,8 @@ export interface ProxyPluginOptions {
   readonly signer: IdentitySigner | undefined
   /** Name of restgate's session cookie, removed from the Cookie header sent upstream. */
   readonly sessionCookie: () => string | undefined
+  /** Looks up the caller's groups when the policy sends identity.groupsHeader. */
+  readonly directory?: Directory
 }
 
 /** Node keeps only the first Authorization header; a second one would be read differently upstream. */
@@ -146,6 +150,7 @@ export async function proxyPlugin(app: FastifyInstance, opts: ProxyPluginOptions
     done()
   })
   app.addHook('onRequest', createAuthHook(opts.authenticators, opts.metrics))
+  if (opts.directory !== undefined) app.addHook('onRequest', createGroupsHook(opts.directory))
   const handler = createForwardHandler(opts)
   app.all('/', handler)
   app.all('/*', handler)

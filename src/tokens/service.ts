@@ -56,13 +56,8 @@ export interface TokenService {
   checkKey(): Promise<void>
   /** The token for a presented secret (the cache first), or null when no such token exists. */
   lookup(secret: string): Promise<CachedToken | null>
-  /**
-   * The cache alone, synchronously: the token, null for a remembered unknown secret, undefined when the
-   * cache does not know (then use lookup). Lets a cache hit be decided without a promise.
-   */
-  cached(secret: string): CachedToken | null | undefined
-  /** isActive's answer when it is already known for this policy, else undefined. */
-  knownActive(token: CachedToken, policy: Policy): boolean | undefined
+  /** Only what the cache holds for a secret: the token, null (known not to exist), or undefined (not cached). */
+  peek(secret: string): CachedToken | null | undefined
   /** Whether the token's owner may hold tokens under `policy` (see permissions.ts). */
   isActive(token: CachedToken, policy: Policy): Promise<boolean>
   /** Same rule for a user, for listings and the create check. */
@@ -168,17 +163,6 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     hasher,
     checkKey,
 
-    cached(secret) {
-      const hit = cache.get(cacheKey(secret), clock.now())
-      if (hit !== undefined) metrics?.tokenCache.inc({ result: 'hit' })
-      return hit
-    },
-
-    knownActive(token, policy) {
-      const known = token.active
-      return known !== undefined && known.policy === policy ? known.value : undefined
-    },
-
     async lookup(secret) {
       // The cache is keyed by a plain SHA-256 of the secret: a one-shot digest costs a fifth of an HMAC
       // (Node builds an HMAC context per call), and for 256 random bits it hides the secret just as well.
@@ -202,6 +186,12 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
           : { record, paths: record.paths === null ? null : compilePathMatcher(record.paths) }
       if (epoch === started) cache.set(key, entry, now)
       return entry
+    },
+
+    peek(secret) {
+      const hit = cache.get(cacheKey(secret), clock.now())
+      if (hit !== undefined) metrics?.tokenCache.inc({ result: 'hit' })
+      return hit
     },
 
     async isActive(token, policy) {

@@ -2,7 +2,28 @@
 import { existsSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import type { BenchCase, CaseContext, RequestShape, Subject } from './case.js'
-import { basicToken, seedTokens, type SeedTarget } from './tokens.js'
+import { BENCH_USER, basicToken, seedTokens, type SeedTarget } from './tokens.js'
+import http from 'node:http'
+
+/** POST /rest/auth/1/session with the token as the password; the restgate session cookie ("name=value"). */
+async function sessionLogin(base: string, user: string, token: string): Promise<string> {
+  const body = JSON.stringify({ username: user, password: token })
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}/rest/auth/1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      agent: false,
+    }, (res) => {
+      res.resume()
+      const set = ([] as string[]).concat(res.headers['set-cookie'] ?? [])
+      const cookie = set.map((c) => c.split(';', 1)[0]!).find((c) => c.startsWith('RESTGATE_SESSION='))
+      if (res.statusCode !== 200 || cookie === undefined) reject(new Error(`session login: status ${res.statusCode}, no RESTGATE_SESSION cookie`))
+      else resolve(cookie)
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
 
 /** A typical REST read, as a script would send it. */
 export const ISSUE_GET: RequestShape = {
@@ -19,7 +40,7 @@ const TOKENS_SENT = 100
  * restgate with API tokens on: `count` tokens seeded into the store before it starts, requests carrying
  * the first `sent` of them in turn (Basic user:TOKEN, as curl -u sends it), each a cache hit once warm.
  */
-async function tokenCase(ctx: CaseContext, name: string, store: 'embedded' | 'redis', count: number, sent: number): Promise<Subject> {
+async function tokenRestgate(ctx: CaseContext, name: string, store: 'embedded' | 'redis', count: number, sent: number, scope: 'read' | 'write' = 'read') {
   const hashKeyFile = join(ctx.dir, `${name}.key`)
   let target: SeedTarget
   let storePolicy: Record<string, unknown>
@@ -33,8 +54,13 @@ async function tokenCase(ctx: CaseContext, name: string, store: 'embedded' | 're
     target = { type: 'embedded', path }
     storePolicy = { type: 'embedded', path }
   }
-  const { secrets } = await seedTokens(target, hashKeyFile, count, sent)
+  const { secrets } = await seedTokens(target, hashKeyFile, count, sent, scope)
   const rg = await ctx.restgate(name, { policy: { store: storePolicy, apiTokens: { enabled: true, hashKeyFile } } })
+  return { rg, secrets }
+}
+
+async function tokenCase(ctx: CaseContext, name: string, store: 'embedded' | 'redis', count: number, sent: number): Promise<Subject> {
+  const { rg, secrets } = await tokenRestgate(ctx, name, store, count, sent)
   const auth = secrets.map((s) => ({ Authorization: basicToken(s) }))
   const request: RequestShape = auth.length === 1 ? { ...ISSUE_GET, headers: { ...ISSUE_GET.headers, ...auth[0] } } : { ...ISSUE_GET, rotate: auth }
   return { url: rg.url, pid: rg.pid, request }
@@ -82,18 +108,24 @@ export const CASES: readonly BenchCase[] = [
     start: (ctx) => tokenCase(ctx, 'token-redis', 'redis', 1, 1),
   },
   {
-    // To add when sessions are merged: log in once through the session API, send the cookie on every request.
     id: '5',
-    title: 'restgate, session cookie',
-    available: needs('src/sessions/service.js', 'session authentication'),
-    start: async () => {
-      throw new Error('case 5 is not written yet: see the comment above it in bench/cases.ts')
+    title: 'restgate, session cookie (cache hit)',
+    latency: true,
+    available: needs('src/sessions/resource.js', 'session authentication'),
+    start: async (ctx) => {
+      // One login with an API token as the password (Jira's session API shape), then the cookie on every request.
+      const { rg, secrets } = await tokenRestgate(ctx, 'session', 'embedded', 1, 1, 'write')
+      const cookie = await sessionLogin(rg.url, BENCH_USER, secrets[0]!)
+      return { url: rg.url, pid: rg.pid, request: { ...ISSUE_GET, headers: { ...ISSUE_GET.headers, Cookie: cookie } } }
     },
   },
   {
     id: '6',
     title: 'restgate, Kerberos, a fresh SPNEGO token per request',
-    available: needs('src/kerberos/acceptor.js', 'Kerberos authentication'),
+    available: (root) =>
+      needs('src/kerberos/acceptor.js', 'Kerberos authentication')(root) ??
+      (existsSync(join(root, 'node_modules', 'kerberos', 'build', 'Release', 'kerberos.node')) ? undefined : 'the kerberos native module is not built (apt-get install libkrb5-dev, then npm ci)') ??
+      (existsSync('/usr/sbin/krb5kdc') ? undefined : 'no MIT KDC to make tickets with (apt-get install krb5-kdc krb5-admin-server krb5-user)'),
     start: async (ctx) => (await import('./kerberos-case.js')).kerberosCase(ctx),
   },
   {

@@ -21,7 +21,7 @@ export interface Seeded {
   readonly secrets: readonly string[]
 }
 
-function record(hash: string, now: number, i: number): NewToken {
+function record(hash: string, now: number, i: number, scope: NewToken['scope']): NewToken {
   return {
     user: BENCH_USER,
     name: `bench-${i}`,
@@ -30,7 +30,7 @@ function record(hash: string, now: number, i: number): NewToken {
     createdAt: now,
     expiresAt: now + 365 * 86_400_000,
     lifetimeDays: 365,
-    scope: 'read',
+    scope,
     paths: null,
   }
 }
@@ -64,7 +64,8 @@ async function seedRedis(url: string, keyPrefix: string, tokens: readonly NewTok
   }
 }
 
-export async function seedTokens(target: SeedTarget, hashKeyFile: string, count: number, keep: number): Promise<Seeded> {
+/** `scope` 'write' for tokens that may open a session (a session carries no scope). */
+export async function seedTokens(target: SeedTarget, hashKeyFile: string, count: number, keep: number, scope: NewToken['scope'] = 'read'): Promise<Seeded> {
   const key = randomBytes(32)
   writeFileSync(hashKeyFile, key.toString('hex'), { mode: 0o600 })
   const hasher = createTokenHasher(Buffer.from(key.toString('hex')))
@@ -74,7 +75,7 @@ export async function seedTokens(target: SeedTarget, hashKeyFile: string, count:
   for (let i = 0; i < count; i++) {
     const secret = generateToken()
     if (i < keep) secrets.push(secret)
-    tokens.push(record(hasher.hash(secret), now, i))
+    tokens.push(record(hasher.hash(secret), now, i, scope))
   }
   if (target.type === 'embedded') seedEmbedded(target.path, tokens)
   else await seedRedis(target.url, target.keyPrefix, tokens)

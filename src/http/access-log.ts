@@ -16,7 +16,7 @@ export function watchResponse(request: FastifyRequest, reply: FastifyReply, metr
     const auth = state.auth
     const method = auth === null ? 'none' : auth.identity.method
     metrics.requests.inc({ class: state.routeClass, status, auth: method })
-    if (!state.policy.config.logging.accessLog || !accessLog.enabled) return
+    if (!state.policy.config.logging.accessLog || !accessLog.enabled()) return
     const ms = Number(process.hrtime.bigint() - state.startNs) / 1e6
     accessLog.write(
       {

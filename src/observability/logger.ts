@@ -67,9 +67,9 @@ export function createLogger(options: LoggerOptions): Logger {
   return pino({ ...lineOptions(options.level), redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination)
 }
 
-/** Writes access lines; `enabled` is false when the log level is above info. */
+/** Writes access lines; `enabled()` is false while the log level is above info (a reload may change it). */
 export interface AccessLineWriter {
-  readonly enabled: boolean
+  enabled(): boolean
   /** `fields` are chosen by the caller; undefined ones are left out, as pino leaves them out. */
   write(fields: Readonly<Record<string, string | number | undefined>>, msg: string): void
 }
@@ -87,7 +87,7 @@ export function createAccessLineWriter(logger: Logger): AccessLineWriter {
   const head = `{"level":"info"`
   const pid = `,"pid":${process.pid},`
   return {
-    enabled: logger.isLevelEnabled('info'),
+    enabled: () => logger.isLevelEnabled('info'),
     write(fields, msg) {
       const body = JSON.stringify(fields)
       destination.write(`${head}${time()}${pid}${body.length > 2 ? body.slice(1, -1) + ',' : ''}"msg":${JSON.stringify(msg)}}\n`)

@@ -21,6 +21,15 @@ export const CreateBody = Type.Object(
       }),
     ),
     isValidForever: Type.Optional(Type.Boolean({ ...rule('true or false') })),
+    // restgate's additions (Kantega has neither): what the token may do, and where.
+    scope: Type.Optional(Type.Union([Type.Literal('read'), Type.Literal('write')], { ...rule('"read" or "write"') })),
+    paths: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 500, ...rule('a path glob starting with / (* one segment, ** any depth)') }), {
+        minItems: 1,
+        maxItems: 50,
+        ...rule('a list of 1 to 50 path globs, like ["/rest/api/2/search", "/rest/api/2/issue/**"]'),
+      }),
+    ),
   },
   { additionalProperties: false },
 )

@@ -8,7 +8,7 @@ import type { TokenRecord } from '../store/types.js'
 import {
   CreateBody,
   CreatedView,
-    ExpiryStatus,
+  ExpiryStatus,
   IdParams,
   IdQuery,
   RefreshBody,
@@ -52,6 +52,8 @@ export function userTokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): voi
           description: body.description,
           validForDays: body.validForDays === undefined ? undefined : Number(body.validForDays),
           isValidForever: body.isValidForever,
+          scope: body.scope,
+          paths: body.paths,
         },
         policy,
       )

@@ -19,6 +19,7 @@ import { createStaticDirectory } from './directory/static.js'
 import { createStore } from './store/create.js'
 import type { Store } from './store/types.js'
 import { setupTokens, type TokenSetup } from './tokens/setup.js'
+import { setupTokenPage } from './tokenpage/setup.js'
 
 export interface StartOptions {
   readonly configPath: string
@@ -98,12 +99,28 @@ export async function start(options: StartOptions): Promise<Running> {
     await store.close()
   }
   const authenticators = options.authenticators ?? [tokens.authenticator]
-  const apiAuthenticators = options.authenticators === undefined ? [tokens.authenticator, tokens.jiraPassword] : undefined
   const apiFamilies = [tokens.apiFamily]
+  // -----------------------------------------------------------------------------------------------------
+
+  // --- Token page ----------------------------------------------------------------------------------------
+  // The page scope, and the session cookie (CSRF-checked on changes) first in the management API's chain.
+  // Sessions: the page's minimal stand-in until the sessions feature passes its service as `sessions`.
+  let page
+  try {
+    page = setupTokenPage({ runtime, store, clock, directory, tokens })
+  } catch (err) {
+    await releaseStore()
+    await upstream.close()
+    throw err
+  }
+  const apiAuthenticators =
+    options.authenticators === undefined ? [page.sessionAuthenticator, tokens.authenticator, tokens.jiraPassword] : undefined
+  const localScopes = page.scope === undefined ? [] : [page.scope]
   // -----------------------------------------------------------------------------------------------------
 
   const deps: AppDeps = {
     runtime, logger, metrics, clock, upstream, signer, lifecycle, authenticators, apiAuthenticators, apiFamilies, directory,
+    localScopes,
   }
   const app = await buildApp(deps)
   try {

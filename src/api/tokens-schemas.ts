@@ -36,7 +36,11 @@ export const CreateBody = Type.Object(
 export type CreateBody = Static<typeof CreateBody>
 
 export const RefreshBody = Type.Object(
-  { apiToken: Type.Optional(Type.String({ maxLength: 1024, ...rule('the API token text') })) },
+  {
+    apiToken: Type.Optional(Type.String({ maxLength: 1024, ...rule('the API token text') })),
+    // restgate's addition, for the token page: one of the caller's own tokens, by id.
+    id: Type.Optional(Id),
+  },
   { additionalProperties: false },
 )
 export type RefreshBody = Static<typeof RefreshBody>

@@ -115,7 +115,8 @@ export async function start(options: StartOptions): Promise<Running> {
   }
   const apiAuthenticators =
     options.authenticators === undefined ? [page.sessionAuthenticator, tokens.authenticator, tokens.jiraPassword] : undefined
-  const localScopes = page.scope === undefined ? [] : [page.scope]
+  const pageScope = page.scope(apiAuthenticators ?? [page.sessionAuthenticator, ...authenticators])
+  const localScopes = pageScope === undefined ? [] : [pageScope]
   // -----------------------------------------------------------------------------------------------------
 
   const deps: AppDeps = {

@@ -217,6 +217,7 @@
       $('created-name').textContent = created.tokenName
       $('secret').value = created.apiToken
       $('copied').hidden = true
+      $('usage').textContent = `curl -H "Authorization: Bearer <token>" ${location.origin}/rest/api/2/myself`
       $('created').showModal()
       $('secret').select()
       await loadTokens()

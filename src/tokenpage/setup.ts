@@ -29,8 +29,11 @@ export interface TokenPageDeps {
 export interface TokenPageSetup {
   /** For the management API's chain, first: session cookie, CSRF-checked on changes. */
   readonly sessionAuthenticator: Authenticator
-  /** The page scope, or undefined when tokenPage.enabled is false. */
-  readonly scope: FastifyPluginAsync | undefined
+  /**
+   * The page scope, identifying callers with `authenticators` (the management API's chain, so Kerberos
+   * logs a domain browser in when that chain has it); undefined when tokenPage.enabled is false.
+   */
+  scope(authenticators: readonly Authenticator[]): FastifyPluginAsync | undefined
 }
 
 export function setupTokenPage(deps: TokenPageDeps): TokenPageSetup {
@@ -38,17 +41,23 @@ export function setupTokenPage(deps: TokenPageDeps): TokenPageSetup {
   const sessions = deps.sessions ?? createMinimalSessions(deps)
   const sessionAuthenticator = requireCsrf(sessions.authenticator, (key) => sessions.csrfOf(key))
   const { tokens } = deps
-  const scope = config.tokenPage.enabled
-    ? tokenPagePlugin({
-        path: config.tokenPage.path,
-        assets: loadPageAssets(config.tokenPage.path),
-        authenticators: [sessionAuthenticator, tokens.authenticator, tokens.jiraPassword],
-        jiraPassword: tokens.jiraPassword,
-        sessions,
-        guard: deps.guard ?? createCounterLoginGuard(deps.store, deps.clock),
-        directory: deps.directory,
-        tokens: tokens.service,
-      })
-    : undefined
-  return { sessionAuthenticator, scope }
+  // Read at start, so a missing file stops restgate before it listens rather than on the first visit.
+  const assets = config.tokenPage.enabled ? loadPageAssets(config.tokenPage.path) : undefined
+  const guard = deps.guard ?? createCounterLoginGuard(deps.store, deps.clock)
+  return {
+    sessionAuthenticator,
+    scope: (authenticators) =>
+      assets === undefined
+        ? undefined
+        : tokenPagePlugin({
+            path: config.tokenPage.path,
+            assets,
+            authenticators,
+            jiraPassword: tokens.jiraPassword,
+            sessions,
+            guard,
+            directory: deps.directory,
+            tokens: tokens.service,
+          }),
+  }
 }

@@ -2,12 +2,14 @@
 // page needs besides the management API (who am I, log in, log out). Answered here, never forwarded.
 // Everything about tokens goes through the management API; nothing here touches tokens or the store.
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { Logger } from 'pino'
 import { Type, type Static } from '@sinclair/typebox'
 import { rgError } from '../errors.js'
 import { runChain } from '../auth/chain.js'
 import type { AuthOutcome, Authenticator } from '../auth/types.js'
 import type { Directory } from '../directory/static.js'
 import { sendError } from '../http/reply.js'
+import { auditLogger } from '../observability/logger.js'
 import { authRequestOf } from '../proxy/plugin.js'
 import { kerberosChallenges } from '../policy/decide.js'
 import { API_PREFIX } from '../api/plugin.js'
@@ -136,7 +138,7 @@ export function tokenPagePlugin(options: TokenPageOptions): FastifyPluginAsync {
         return sendError(reply, result)
       }
       const { csrf } = await sessions.issue(result.user, 'password', request, reply)
-      request.log.info({ user: result.user, audit: true, event: 'session.login', via: 'token page' }, `session.login ${result.user}`)
+      auditLogger(request.log as unknown as Logger).info({ event: 'session.login', actor: result.user, via: 'token page', ip: request.ip, auth: 'password' }, `session.login ${result.user}`)
       return { user: result.user, csrf }
     })
 
@@ -146,6 +148,7 @@ export function tokenPagePlugin(options: TokenPageOptions): FastifyPluginAsync {
       const key = outcome?.identity.sessionKey
       if (outcome === undefined || key === undefined) return notLoggedIn(request, reply)
       await sessions.end(key, request, reply)
+      auditLogger(request.log as unknown as Logger).info({ event: 'session.logout', actor: outcome.identity.user, via: 'token page', ip: request.ip }, `session.logout ${outcome.identity.user}`)
       return { user: outcome.identity.user, loggedOut: true }
     })
 

@@ -90,6 +90,7 @@ t.test('login: a Jira password checked by Jira sets an HttpOnly SameSite=Strict 
   const value = cookieOf(res).split('=')[1]!
   t.notMatch(rg.logs.text(), value, 'the cookie value is never logged')
   t.notMatch(rg.logs.text(), 'alice-pw', 'nor the password')
+  t.ok(rg.logs.lines.some((l) => l['audit'] === true && l['event'] === 'session.login' && l['actor'] === 'alice'), 'the login is audited')
   t.equal(JSON.stringify(await rg.store.getSession(value)), 'null', 'the store keeps a hash, not the value')
 })
 

@@ -19,7 +19,7 @@ import { createStaticDirectory } from './directory/static.js'
 import { createStore } from './store/create.js'
 import type { Store } from './store/types.js'
 import { setupTokens, type TokenSetup } from './tokens/setup.js'
-import { setupTokenPage } from './tokenpage/setup.js'
+import { setupTokenPage, type TokenPageSetup } from './tokenpage/setup.js'
 
 export interface StartOptions {
   readonly configPath: string
@@ -105,7 +105,7 @@ export async function start(options: StartOptions): Promise<Running> {
   // --- Token page ----------------------------------------------------------------------------------------
   // The page scope, and the session cookie (CSRF-checked on changes) first in the management API's chain.
   // Sessions: the page's minimal stand-in until the sessions feature passes its service as `sessions`.
-  let page
+  let page: TokenPageSetup
   try {
     page = setupTokenPage({ runtime, store, clock, directory, tokens })
   } catch (err) {

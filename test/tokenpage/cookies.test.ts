@@ -1,7 +1,8 @@
-// Reading the session cookie and writing it: pure helpers.
+// The page's small helpers: reading and writing the session cookie, comparing CSRF tokens, loading its files.
 import t from 'tap'
 import { clearedCookie, cookieSecure, cookieValue, sessionCookie } from '../../src/tokenpage/cookies.js'
 import { csrfMatches } from '../../src/tokenpage/csrf.js'
+import { loadPageAssets } from '../../src/tokenpage/assets.js'
 
 t.test('cookieValue finds the named cookie in one or several Cookie headers', async (t) => {
   t.equal(cookieValue('a=1; RESTGATE_SESSION=xyz; b=2', 'RESTGATE_SESSION'), 'xyz')
@@ -28,4 +29,11 @@ t.test('csrfMatches: exact value only, never a missing one', async (t) => {
   t.equal(csrfMatches(undefined, 'abc'), false)
   t.equal(csrfMatches(['abc', 'abc'], 'abc'), false, 'a repeated header is not accepted')
   t.equal(csrfMatches('abc', null), false)
+})
+
+t.test('the page files are read at start; a missing one stops restgate with the path and the way out', async (t) => {
+  const assets = loadPageAssets('/x/y')
+  t.match(assets.html, 'href="/x/y/assets/tokens.css"')
+  t.ok(assets.css.length > 0 && assets.js.length > 0)
+  t.throws(() => loadPageAssets('/x', '/nonexistent/'), /\/nonexistent\/index\.html cannot be read .*tokenPage\.enabled: false/)
 })

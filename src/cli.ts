@@ -18,6 +18,8 @@ Usage:
   restgate --version                  print the version
 
 The token commands work straight on the store the policy names (--config FILE or $RESTGATE_CONFIG).
+With kerberos.enabled, check-config and start-up also check the keytab, its service key, the replay
+cache directory and the native kerberos module.
 
 Signals: SIGTERM/SIGINT drain in-flight requests and exit 0; SIGHUP reloads the policy file.
 Exit codes: 0 ok, 1 invalid policy, start-up failure, store unavailable or unknown token, 2 usage error.
@@ -41,9 +43,16 @@ async function checkConfig(args: string[], io: Io): Promise<number> {
   }
   const { loadConfigFile } = await import('./config/load.js')
   const result = await loadConfigFile(file)
-  if (!result.ok) {
-    io.err(`${file}: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}`)
-    for (const p of result.problems) io.err(`  ${formatProblem(p)}`)
+  let problems = result.ok ? [] : result.problems
+  // Kerberos: the keytab, its service key and the native module, as start-up will see them.
+  if (result.ok && result.config.kerberos.enabled) {
+    const { prepareKerberos } = await import('./kerberos/setup.js')
+    const kerberos = await prepareKerberos(result.config, { env: process.env, createReplayCacheDir: false })
+    if (!kerberos.ok) problems = kerberos.problems
+  }
+  if (problems.length > 0) {
+    io.err(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`)
+    for (const p of problems) io.err(`  ${formatProblem(p)}`)
     io.err(`${file}: test failed`)
     return 1
   }

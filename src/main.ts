@@ -15,6 +15,9 @@ import { createMetrics, type Metrics } from './observability/metrics.js'
 import { createUpstream, type Upstream } from './proxy/upstream.js'
 import { createSigner } from './proxy/identity.js'
 import type { Authenticator } from './auth/types.js'
+import { prepareKerberos, type KerberosHolder } from './kerberos/setup.js'
+import { createReplayGuard } from './kerberos/replay-guard.js'
+import { createSpnegoAuthenticator } from './auth/spnego.js'
 import { createStaticDirectory } from './directory/static.js'
 import { createStore } from './store/create.js'
 import type { Store } from './store/types.js'
@@ -78,6 +81,21 @@ export async function start(options: StartOptions): Promise<Running> {
   const metrics = createMetrics()
   const runtime = createRuntimeHolder(config, loaded.text, clock.now())
   const lifecycle: Lifecycle = { closing: false }
+
+  // ── Kerberos (SPNEGO) ──────────────────────────────────────────────────────────────────────────────
+  // The keytab, its service key, the replay cache directory and the native module are checked before
+  // anything listens; libkrb5 gets KRB5_KTNAME and KRB5RCACHEDIR from the policy here (process.env is the
+  // environment the C library reads). A reload prepares again before the new policy goes into force.
+  const kerberos: KerberosHolder = { current: undefined }
+  const preparedKerberos = await prepareKerberos(config, { env: process.env, createReplayCacheDir: true })
+  if (!preparedKerberos.ok) throw new ConfigError(preparedKerberos.problems)
+  kerberos.current = preparedKerberos.state
+  if (kerberos.current !== undefined) {
+    const { keytab, principals, servicePrincipal, replayCacheDir } = kerberos.current
+    logger.info({ keytab, principals, servicePrincipal: servicePrincipal || '(any key in the keytab)', replayCacheDir }, 'Kerberos ready')
+  }
+  // ────────────────────────────────────────────────────────────────────────────────────────────────────
+
   const upstream: Upstream = createUpstream(config.upstream)
   const signer = config.identity.signing === undefined ? undefined : createSigner(config.identity.signing.keyFile, clock)
 
@@ -98,7 +116,21 @@ export async function start(options: StartOptions): Promise<Running> {
     await tokens.close()
     await store.close()
   }
-  const authenticators = options.authenticators ?? [tokens.authenticator]
+  // ── Kerberos replay refusal across instances ──────────────────────────────────────────────────────
+  // MIT's replay cache is a file on one host. With the Redis store (several instances), each accepted
+  // authenticator is also claimed in Redis, so a header captured in front of one instance is refused by
+  // every other; a store that cannot answer refuses the handshake (503). The embedded store serves one
+  // host, where the file replay cache already covers it.
+  const spnego = createSpnegoAuthenticator({
+    kerberos,
+    metrics,
+    replayGuard: config.store.type === 'redis' ? createReplayGuard(store) : undefined,
+  })
+  // ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+  // The proxy chain, first match wins: API token, Kerberos (sessions will come first). The management API
+  // and the token page put the page's session cookie before them and the Jira-password identity after.
+  const authenticators = options.authenticators ?? [tokens.authenticator, spnego]
   const apiFamilies = [tokens.apiFamily]
   // -----------------------------------------------------------------------------------------------------
 
@@ -114,7 +146,9 @@ export async function start(options: StartOptions): Promise<Running> {
     throw err
   }
   const apiAuthenticators =
-    options.authenticators === undefined ? [page.sessionAuthenticator, tokens.authenticator, tokens.jiraPassword] : undefined
+    options.authenticators === undefined
+      ? [page.sessionAuthenticator, tokens.authenticator, spnego, tokens.jiraPassword]
+      : undefined
   const pageScope = page.scope(apiAuthenticators ?? [page.sessionAuthenticator, ...authenticators])
   const localScopes = pageScope === undefined ? [] : [pageScope]
   // -----------------------------------------------------------------------------------------------------
@@ -154,15 +188,19 @@ export async function start(options: StartOptions): Promise<Running> {
   logger.info({ url, adminUrl, upstream: upstream.origin }, 'restgate listening')
 
   async function reload(trigger: string): Promise<ReloadResult> {
-    const next = await loadConfigFile(options.configPath, { env: options.env })
-    if (!next.ok) {
-      runtime.stale = next.problems.map(formatProblem).join('; ')
+    const refuse = (problems: readonly Problem[]): ReloadResult => {
+      runtime.stale = problems.map(formatProblem).join('; ')
       metrics.configReloads.inc({ result: 'failed' })
       metrics.configReloadFailures.inc()
-      logger.error({ trigger, problems: next.problems.map(formatProblem) }, 'policy reload refused: keeping the policy in force')
-      return { applied: false, problems: next.problems }
+      logger.error({ trigger, problems: problems.map(formatProblem) }, 'policy reload refused: keeping the policy in force')
+      return { applied: false, problems }
     }
+    const next = await loadConfigFile(options.configPath, { env: options.env })
+    if (!next.ok) return refuse(next.problems)
+    const nextKerberos = await prepareKerberos(next.config, { env: process.env, createReplayCacheDir: true })
+    if (!nextKerberos.ok) return refuse(nextKerberos.problems)
     runtime.current = createRuntime(next.config, next.text, runtime.current.generation + 1, clock.now())
+    kerberos.current = nextKerberos.state
     runtime.stale = null
     metrics.configReloads.inc({ result: 'applied' })
     logger.info({ trigger, generation: runtime.current.generation }, 'policy reloaded')

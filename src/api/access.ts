@@ -35,6 +35,10 @@ export function createApiAuthHook(authenticators: readonly Authenticator[], dire
       return sendError(reply, rgError('RG_ERR_UNAUTHENTICATED', undefined, { 'www-authenticate': challenges }))
     }
     request.rg.auth = outcome
+    // A mutual-authentication Negotiate token (or a session cookie) belongs on whatever the route answers.
+    if (outcome.responseHeaders !== undefined) {
+      for (const [name, value] of Object.entries(outcome.responseHeaders)) reply.header(name, value as string | string[])
+    }
     if (access === 'admin') {
       let admin: boolean
       try {

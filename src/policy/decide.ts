@@ -42,19 +42,25 @@ export type UnclaimedDecision = { readonly action: 'pass' } | { readonly action:
 
 const PASS: UnclaimedDecision = Object.freeze({ action: 'pass' })
 
+/** Schemes Jira checks itself, answering 401 when they are wrong: a password, a personal access token. */
+const JIRA_CHECKED_SCHEMES: ReadonlySet<string> = new Set(['basic', 'bearer'])
+
 export function decideUnclaimed(p: Policy, r: UnclaimedRequest): UnclaimedDecision {
+  const denyAnonymous = p.config.anonymous === 'deny' && isProtected(p, r.path)
   if (r.authScheme !== undefined) {
     // A credential restgate does not own (a Jira password, a Jira personal access token) goes to Jira
     // untouched, unless passwords are switched off on protected paths.
     if (r.authScheme === 'basic' && p.config.passwords === 'deny' && isProtected(p, r.path)) {
       return { action: 'deny', error: rgError('RG_ERR_PASSWORDS_DISABLED') }
     }
-    return PASS
+    // Any other scheme (Negotiate where restgate does not do Kerberos: an excluded network; an unknown
+    // scheme) Jira ignores and serves the request anonymously: where anonymous access is denied, such a
+    // header must count as no credential, or adding one would be a way around `anonymous: deny`.
+    if (JIRA_CHECKED_SCHEMES.has(r.authScheme) || !denyAnonymous) return PASS
   }
   const challenges: string[] = []
   const negotiate = kerberosChallenges(p, r.path, r.ip, r.userAgent)
   if (negotiate) challenges.push('Negotiate')
-  const denyAnonymous = p.config.anonymous === 'deny' && isProtected(p, r.path)
   if (!negotiate && !denyAnonymous) return PASS
   if (basicAccepted(p, r.path)) challenges.push(`Basic realm="${p.config.server.realm}"`)
   const headers = challenges.length > 0 ? { 'www-authenticate': challenges } : undefined

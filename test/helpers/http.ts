@@ -33,7 +33,7 @@ export function httpRequest(url: string, options: HttpOptions = {}): Promise<Htt
   }
   return new Promise((resolve, reject) => {
     const req = http.request({
-      host: u.hostname,
+      host: u.hostname.replace(/^\[(.*)\]$/, '$1'), // [::1] → ::1
       port: u.port,
       // The target is sent as given: tests of the path canonicalizer need it untouched.
       path: url.slice(url.indexOf('/', u.protocol.length + 2)),

@@ -74,3 +74,17 @@ t.test('unclaimed credentials: passwords pass or are refused by policy; other sc
   t.equal(decideUnclaimed(closed, { path: '/secure/x', ip: '1.2.3.4', userAgent: undefined, authScheme: 'basic' }).action, 'pass', 'outside protected paths')
   t.equal(decideUnclaimed(closed, { path: '/rest/api/2/x', ip: '1.2.3.4', userAgent: undefined, authScheme: 'bearer' }).action, 'pass', 'Jira PAT')
 })
+
+t.test('where anonymous is denied, a scheme Jira would ignore counts as no credential', async (t) => {
+  const p = policy(kerberos + 'anonymous: deny\n')
+  // 10.66.0.0/16 is outside Kerberos: restgate does not claim a Negotiate header from there.
+  for (const scheme of ['negotiate', 'foo']) {
+    const d = decideUnclaimed(p, { path: '/rest/api/2/issue/X', ip: '10.66.1.1', userAgent: undefined, authScheme: scheme })
+    t.equal(d.action === 'deny' && d.error.code, 'RG_ERR_UNAUTHENTICATED', scheme)
+  }
+  for (const scheme of ['basic', 'bearer']) {
+    t.equal(decideUnclaimed(p, { path: '/rest/api/2/issue/X', ip: '10.66.1.1', userAgent: undefined, authScheme: scheme }).action, 'pass', `${scheme}: Jira checks it`)
+  }
+  const open = policy(kerberos)
+  t.equal(decideUnclaimed(open, { path: '/rest/api/2/issue/X', ip: '10.66.1.1', userAgent: undefined, authScheme: 'negotiate' }).action, 'pass', 'anonymous: passthrough')
+})

@@ -13,6 +13,7 @@ import { tempDir } from '../helpers/tmp.js'
 import { api, basic, bearer, createToken } from '../helpers/tokens.js'
 import { CLI } from '../helpers/paths.js'
 import { spawnSync } from 'node:child_process'
+import { freePort } from '../helpers/ports.js'
 
 t.test('revoked on A, refused by B within a second', async (t) => {
   const redis = await startRedis(t)
@@ -24,7 +25,8 @@ t.test('revoked on A, refused by B within a second', async (t) => {
   const store = { type: 'redis', path: join(dir, 'unused.db'), redis: { url: redis.url, keyPrefix: uniquePrefix('two') } }
   const policy = testPolicy(stub.url, { store, apiTokens: { hashKeyFile: keyFile } })
   const a = await startRestgate(t, policy)
-  const b = await spawnRestgate(t, writePolicy(tempDir(t), policy))
+  // A spawned process listens where its policy says: a free port, not the test policy's 8000.
+  const b = await spawnRestgate(t, writePolicy(tempDir(t), testPolicy(stub.url, { ...policy, server: { port: await freePort() } })))
 
   const tok = await createToken(a.url, basic('alice', 'alice-pw'), { tokenName: 'shared' })
   const onB = await httpRequest(`${b.url}/rest/api/2/issue/X`, { headers: { authorization: bearer(tok.apiToken) } })
@@ -48,15 +50,19 @@ t.test('an instance whose hash key differs from the store\'s does not start', as
   const redis = await startRedis(t)
   const stub = await startStubJira(t)
   const keyPrefix = uniquePrefix('keys')
-  const policyWith = (key: string) => {
+  const policyWith = (key: string, port: number) => {
     const dir = tempDir(t)
     const keyFile = join(dir, 'key')
     writeFileSync(keyFile, key, { mode: 0o600 })
-    return writePolicy(dir, testPolicy(stub.url, { store: { type: 'redis', path: join(dir, 'x.db'), redis: { url: redis.url, keyPrefix } }, apiTokens: { hashKeyFile: keyFile } }))
+    return writePolicy(dir, testPolicy(stub.url, {
+      server: { port },
+      store: { type: 'redis', path: join(dir, 'x.db'), redis: { url: redis.url, keyPrefix } },
+      apiTokens: { hashKeyFile: keyFile },
+    }))
   }
-  const first = await spawnRestgate(t, policyWith('a'.repeat(40)))
+  const first = await spawnRestgate(t, policyWith('a'.repeat(40), await freePort()))
   t.ok(first.url)
-  const second = spawnSync(process.execPath, [CLI, '--config', policyWith('b'.repeat(40))], { encoding: 'utf8', timeout: 20000 })
+  const second = spawnSync(process.execPath, [CLI, '--config', policyWith('b'.repeat(40), await freePort())], { encoding: 'utf8', timeout: 20000 })
   t.equal(second.status, 1)
   t.match(second.stderr, /hash key differs .* same apiTokens\.hashKeyFile/)
 })

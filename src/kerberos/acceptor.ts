@@ -1,0 +1,56 @@
+// The acceptor: one base64 Negotiate token in, the authenticated principal and the mutual-authentication
+// response token out. A fresh GSS server context per handshake (a context is single-use); the binding
+// runs gss_accept_sec_context on the libuv thread pool, off the event loop.
+import type { KerberosBinding } from './binding.js'
+import { classifyGssError, gssDetail, type FailureKind } from './failures.js'
+
+export interface Accepted {
+  /** `alice@EXAMPLE.COM` */
+  readonly principal: string
+  /** Base64 token for `WWW-Authenticate: Negotiate <token>`, or null when GSS produced none. */
+  readonly responseToken: string | null
+}
+
+export interface Acceptor {
+  accept(token: string): Promise<Accepted>
+}
+
+/** A refused token: `kind` is the classified reason, `detail` the GSS text for the log. */
+export class AcceptError extends Error {
+  constructor(
+    readonly kind: FailureKind,
+    readonly detail: string,
+  ) {
+    super(detail)
+    this.name = 'AcceptError'
+  }
+}
+
+/** `servicePrincipal` is `HTTP@host`, or '' to accept a ticket for any key in the keytab. */
+export function createGssAcceptor(binding: KerberosBinding, servicePrincipal: string): Acceptor {
+  return {
+    async accept(token) {
+      let server
+      try {
+        server = await binding.initializeServer(servicePrincipal)
+      } catch (err) {
+        throw new AcceptError('no_service_key', gssDetail((err as Error).message))
+      }
+      let response: string | null
+      let principal: string | null
+      try {
+        response = await server.step(token)
+        // The binding reports success only for GSS_S_COMPLETE with a client name; check anyway, since a
+        // half-finished SPNEGO exchange must never count as a login.
+        principal = server.contextComplete ? server.username : null
+      } catch (err) {
+        const message = (err as Error).message
+        throw new AcceptError(classifyGssError(message), gssDetail(message))
+      }
+      if (principal === null || principal.length === 0) {
+        throw new AcceptError('rejected', 'the security context did not complete in one step')
+      }
+      return { principal, responseToken: response }
+    },
+  }
+}

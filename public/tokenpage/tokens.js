@@ -52,9 +52,17 @@
   }
 
   /** Every failure ends here: the message, and the login form when the session is gone. */
-  function failed(err) {
+  async function failed(err) {
     if (err.code === 'RG_ERR_SESSION_EXPIRED') {
-      showLogin()
+      // Where Kerberos covers the page, who-am-I answers with a Negotiate challenge and a domain browser
+      // logs in again by itself; anywhere else this fails and the login form follows.
+      try {
+        await loadSession()
+        say('Your session had expired: you are logged in again. Try once more.', 'ok')
+        return
+      } catch {
+        showLogin()
+      }
     }
     say(err.message, 'error')
   }

@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import { Type, type Static } from '@sinclair/typebox'
-import { rgError } from '../errors.js'
+import { rgError, type RgError } from '../errors.js'
 import { runChain } from '../auth/chain.js'
 import type { AuthOutcome, Authenticator } from '../auth/types.js'
 import type { Directory } from '../directory/static.js'
@@ -66,15 +66,28 @@ export function tokenPagePlugin(options: TokenPageOptions): FastifyPluginAsync {
     return runChain(options.authenticators, authRequestOf(request))
   }
 
-  /** 401 without a Basic challenge: a browser would answer that with its own password prompt. */
-  function notLoggedIn(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-    const policy = request.rg.policy
+  /**
+   * Never a Basic challenge: a browser would answer that with its own password prompt. Negotiate where
+   * Kerberos applies to the page's path (kerberos.paths): a browser on a domain machine answers it with a
+   * ticket, without asking its user anything, and the login form is never needed.
+   */
+  function challengeOf(request: FastifyRequest): Record<string, string> | undefined {
     const path = request.url.split('?', 1)[0]!
-    const negotiate = kerberosChallenges(policy, path, request.ip, request.headers['user-agent'])
-    return sendError(
-      reply,
-      rgError('RG_ERR_UNAUTHENTICATED', 'You are not logged in: log in with your Jira user name and password', negotiate ? { 'www-authenticate': 'Negotiate' } : undefined),
-    )
+    const negotiate = kerberosChallenges(request.rg.policy, path, request.ip, request.headers['user-agent'])
+    return negotiate ? { 'www-authenticate': 'Negotiate' } : undefined
+  }
+
+  function notLoggedIn(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    return sendError(reply, rgError('RG_ERR_UNAUTHENTICATED', 'You are not logged in: log in with your Jira user name and password', challengeOf(request)))
+  }
+
+  /**
+   * An expired session on who-am-I also carries the Negotiate challenge: the browser's answer (stale cookie
+   * plus a ticket) is a new Kerberos login, since the session check gives way to an Authorization header.
+   */
+  function refused(request: FastifyRequest, reply: FastifyReply, error: RgError): FastifyReply {
+    const challenge = error.code === 'RG_ERR_SESSION_EXPIRED' ? challengeOf(request) : undefined
+    return sendError(reply, challenge === undefined ? error : rgError(error.code, error.message, { ...error.headers, ...challenge }))
   }
 
   async function page(app: FastifyInstance): Promise<void> {
@@ -91,9 +104,11 @@ export function tokenPagePlugin(options: TokenPageOptions): FastifyPluginAsync {
 
     app.get('/api/session', { schema: { response: { 200: Session } } }, async (request, reply) => {
       const outcome = await identify(request)
-      if (outcome instanceof Error) return sendError(reply, outcome)
+      if (outcome instanceof Error) return refused(request, reply, outcome)
       if (outcome === undefined) return notLoggedIn(request, reply)
       request.rg.auth = outcome
+      // Kerberos's mutual-authentication token (WWW-Authenticate: Negotiate <token>) belongs on this answer.
+      for (const [name, value] of Object.entries(outcome.responseHeaders ?? {})) reply.header(name, value as string | string[])
       const { user, method, sessionKey } = outcome.identity
       const policy = request.rg.policy
       let csrf: string | null = null

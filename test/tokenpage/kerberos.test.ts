@@ -1,0 +1,123 @@
+// The token page with Kerberos, against a private MIT KDC and curl --negotiate: where kerberos.paths covers
+// the page, who-am-I answers a client without a credential with a Negotiate challenge and never a Basic one
+// (a browser would prompt for a password); the client's ticket gets a restgate session (cookie and CSRF
+// token) as the Kerberos user, and the calls that follow need only the cookie.
+import t from 'tap'
+import { execFile } from 'node:child_process'
+import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { promisify } from 'node:util'
+import { startKdc } from '../helpers/kdc.js'
+import { startStubJira } from '../helpers/stub-jira.js'
+import { startRestgate, testPolicy } from '../helpers/restgate.js'
+import { httpRequest } from '../helpers/http.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const exec = promisify(execFile)
+const kdc = await startKdc(t)
+const stub = await startStubJira(t)
+const kerberos = { enabled: true, keytab: kdc.keytab, servicePrincipal: 'HTTP@localhost', replayCacheDir: tempDir(t) }
+const PAGE_PATHS = ['/rest/**', '/restgate/**']
+
+async function restgate(paths: readonly string[]) {
+  const rg = await startRestgate(t, testPolicy(stub.url, { kerberos: { ...kerberos, paths } }))
+  // Clients build the service name from the URL's host: HTTP@localhost.
+  return { rg, base: `http://localhost:${new URL(rg.url).port}` }
+}
+
+const covered = await restgate(PAGE_PATHS)
+const session = `${covered.base}/restgate/tokens/api/session`
+const dir = tempDir(t)
+
+interface CurlResult {
+  readonly status: number
+  readonly headers: string
+  readonly json: Record<string, unknown>
+}
+
+/** curl as `user` (their ticket cache); `negotiate` false makes a plain call that sends cookies only. */
+async function curl(user: string, url: string, options: { negotiate?: boolean; args?: string[] } = {}): Promise<CurlResult> {
+  const auth = options.negotiate === false ? [] : ['--negotiate', '-u', ':']
+  const { stdout } = await exec('curl', ['-sS', ...auth, '-D', '-', '-w', '\n%{http_code}', ...(options.args ?? []), url], { env: kdc.clientEnv(user) })
+  const lines = stdout.trimEnd().split('\n')
+  const text = lines.slice(0, -1).join('\n')
+  const split = text.lastIndexOf('\r\n\r\n')
+  return { status: Number(lines.at(-1)), headers: text.slice(0, split), json: JSON.parse(text.slice(split + 4)) as Record<string, unknown> }
+}
+
+/** Every WWW-Authenticate value in curl's dump of the response headers. */
+const challenges = (headers: string): string[] => [...headers.matchAll(/^www-authenticate: *(.*?)\r?$/gim)].map((m) => m[1]!)
+
+t.test('no credential: who-am-I answers 401 with Negotiate and no Basic challenge; the page itself loads without one', async (t) => {
+  const res = await httpRequest(`${covered.rg.url}/restgate/tokens/api/session`)
+  t.equal(res.status, 401)
+  t.equal(res.json()['code'], 'RG_ERR_UNAUTHENTICATED')
+  t.equal(res.headers['www-authenticate'], 'Negotiate', 'Negotiate alone: a browser never shows a password prompt for it')
+  const page = await httpRequest(`${covered.rg.url}/restgate/tokens`)
+  t.equal(page.status, 200, 'the page and its login form load for everyone')
+  t.equal(page.headers['www-authenticate'], undefined)
+})
+
+t.test('curl --negotiate gets a session as the Kerberos user; then the cookie alone works, and changes need the CSRF token', async (t) => {
+  const jar = join(dir, 'alice.jar')
+  const forwarded = stub.requests.length
+  const login = await curl('alice', session, { args: ['-c', jar] })
+  t.equal(login.status, 200)
+  t.match(login.json, { user: 'alice', method: 'kerberos', admin: false, mayCreate: true })
+  const csrf = login.json['csrf'] as string
+  t.match(csrf, /^[A-Za-z0-9_-]{43}$/)
+  t.match(challenges(login.headers).at(-1), /^Negotiate [A-Za-z0-9+/=]{20,}$/, 'the mutual-authentication token on the answer')
+  t.match(login.headers, /^set-cookie: RESTGATE_SESSION=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict\r?$/im)
+  t.match(readFileSync(jar, 'utf8'), /#HttpOnly_localhost\tFALSE\t\/\tFALSE\t0\tRESTGATE_SESSION\t[A-Za-z0-9_-]{43}/)
+
+  // The cookie alone: no Authorization header, no handshake.
+  const again = await curl('alice', session, { negotiate: false, args: ['-b', jar] })
+  t.equal(again.status, 200)
+  t.match(again.json, { user: 'alice', method: 'session', csrf })
+  t.same(challenges(again.headers), [])
+
+  const tokens = `${covered.base}/rest/ksso/api/apitokens/2.0/user/tokens`
+  const post = ['-b', jar, '-X', 'POST', '-H', 'content-type: application/json', '--data', '{"tokenName":"from-kerberos","scope":"read"}']
+  const noCsrf = await curl('alice', tokens, { negotiate: false, args: post })
+  t.equal(noCsrf.status, 403)
+  t.equal(noCsrf.json['code'], 'RG_ERR_CSRF')
+  t.same(await covered.rg.tokens.service.list('alice'), [], 'nothing was created')
+  const created = await curl('alice', tokens, { negotiate: false, args: [...post, '-H', `X-RG-CSRF: ${csrf}`] })
+  t.equal(created.status, 201)
+  t.match(created.json, { tokenName: 'from-kerberos', scope: 'read' })
+  t.match(await covered.rg.tokens.service.list('alice'), [{ user: 'alice', name: 'from-kerberos', scope: 'read' }], "alice's token")
+  t.equal(stub.requests.length, forwarded, 'Jira saw none of it')
+})
+
+t.test('an expired session on who-am-I carries the Negotiate challenge: the answer with the stale cookie is a new Kerberos login', async (t) => {
+  const stale = 'RESTGATE_SESSION=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
+  const bare = await httpRequest(`${covered.rg.url}/restgate/tokens/api/session`, { headers: { cookie: stale } })
+  t.equal(bare.status, 401)
+  t.equal(bare.json()['code'], 'RG_ERR_SESSION_EXPIRED')
+  t.equal(bare.headers['www-authenticate'], 'Negotiate')
+  const relogin = await curl('bob', session, { args: ['-H', `Cookie: ${stale}`] })
+  t.equal(relogin.status, 200)
+  t.match(relogin.json, { user: 'bob', method: 'kerberos' })
+  t.match(relogin.headers, /^set-cookie: RESTGATE_SESSION=(?!AAAA)[A-Za-z0-9_-]{43};/im, 'a new session, not the stale one')
+})
+
+t.test('where kerberos.paths leaves the page out: no challenge at all, and a Negotiate token there is no login', async (t) => {
+  const { rg, base } = await restgate(['/rest/**'])
+  const res = await httpRequest(`${rg.url}/restgate/tokens/api/session`)
+  t.equal(res.status, 401)
+  t.equal(res.headers['www-authenticate'], undefined, 'the login form, without a browser prompt of any kind')
+  const viaCurl = await curl('alice', `${base}/restgate/tokens/api/session`)
+  t.equal(viaCurl.status, 401)
+  t.same(challenges(viaCurl.headers), [])
+  const token = await kdc.token('alice')
+  const sent = await httpRequest(`${rg.url}/restgate/tokens/api/session`, { headers: { authorization: `Negotiate ${token}` } })
+  t.equal(sent.status, 401)
+  t.equal(sent.json()['code'], 'RG_ERR_UNAUTHENTICATED')
+  t.equal(sent.headers['set-cookie'], undefined)
+})
+
+t.test('an excluded user agent gets no challenge on the page either (the login form instead)', async (t) => {
+  const res = await httpRequest(`${covered.rg.url}/restgate/tokens/api/session`, { headers: { 'user-agent': 'Java/17.0.2' } })
+  t.equal(res.status, 401)
+  t.equal(res.headers['www-authenticate'], undefined)
+})

@@ -1,12 +1,15 @@
 // The token page with Kerberos, against a private MIT KDC and curl --negotiate: where kerberos.paths covers
 // the page, who-am-I answers a client without a credential with a Negotiate challenge and never a Basic one
 // (a browser would prompt for a password); the client's ticket gets a restgate session (cookie and CSRF
-// token) as the Kerberos user, and the calls that follow need only the cookie.
+// token) as the Kerberos user, and the calls that follow need only the cookie. Last, a real browser with a
+// ticket (chromium) opens the page and is logged in without the form.
 import t from 'tap'
 import { execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { join } from 'node:path'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { promisify } from 'node:util'
+import { chromium } from 'playwright-core'
 import { startKdc } from '../helpers/kdc.js'
 import { startStubJira } from '../helpers/stub-jira.js'
 import { startRestgate, testPolicy } from '../helpers/restgate.js'
@@ -14,6 +17,7 @@ import { httpRequest } from '../helpers/http.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const exec = promisify(execFile)
+const CHROMIUM = '/usr/bin/chromium'
 const kdc = await startKdc(t)
 const stub = await startStubJira(t)
 const kerberos = { enabled: true, keytab: kdc.keytab, servicePrincipal: 'HTTP@localhost', replayCacheDir: tempDir(t) }
@@ -120,4 +124,43 @@ t.test('an excluded user agent gets no challenge on the page either (the login f
   const res = await httpRequest(`${covered.rg.url}/restgate/tokens/api/session`, { headers: { 'user-agent': 'Java/17.0.2' } })
   t.equal(res.status, 401)
   t.equal(res.headers['www-authenticate'], undefined)
+})
+
+t.test('a browser with a Kerberos ticket opens the page and is logged in, without the form or a prompt', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed` }, async (t) => {
+  // Chromium answers Negotiate only for servers it is told to trust (Windows: the Local intranet zone;
+  // here the same policy as a switch), with the ticket cache of its environment: a domain login.
+  // On Linux it runs its network service outside the sandbox (so GSSAPI can load) only once a profile has
+  // seen a Negotiate header; the profile's Local State says so from the start.
+  const profile = tempDir(t)
+  writeFileSync(join(profile, 'Local State'), JSON.stringify({ net: { received_http_auth_negotiate_headers: true } }))
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--auth-server-allowlist=localhost', '--disable-auth-negotiate-cname-lookup'],
+    env: kdc.clientEnv('alice'),
+  })
+  t.teardown(() => context.close())
+  const page = await context.newPage()
+  page.on('pageerror', (err) => t.fail(`page error: ${err.message}`))
+  const statuses: number[] = []
+  page.on('response', (r) => {
+    if (r.url().endsWith('/api/session')) statuses.push(r.status())
+  })
+  await page.goto(`${covered.base}/restgate/tokens`)
+  await page.locator('#app').waitFor()
+  t.equal(await page.locator('#who-name').textContent(), 'alice')
+  t.equal(await page.locator('#login').isHidden(), true, 'the login form never showed')
+  t.same(statuses, [200], 'the Negotiate round trip happened inside the browser: the page saw one answer')
+  t.match(await context.cookies(), [{ name: 'RESTGATE_SESSION', httpOnly: true, sameSite: 'Strict' }])
+  await page.locator('#tokens').waitFor()
+  t.match(await page.locator('#tokens').textContent(), 'from-kerberos', "alice's token, created with curl above, is listed")
+
+  // The session ends (idle timeout, logout elsewhere): the next action logs the browser in again by itself.
+  const [cookie] = await context.cookies()
+  t.not(await covered.rg.store.deleteSession(createHash('sha256').update(cookie!.value).digest('hex')), null, 'the session is gone')
+  await page.locator('#reload').click()
+  await page.locator('#message').getByText('you are logged in again').waitFor()
+  t.equal(await page.locator('#login').isHidden(), true, 'still no login form')
+  const [renewed] = await context.cookies()
+  t.not(renewed!.value, cookie!.value, 'a new session')
 })

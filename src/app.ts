@@ -14,7 +14,7 @@ import { canonicalRewrite, pathError } from './http/canonical.js'
 import { watchResponse } from './http/access-log.js'
 import { sendError } from './http/reply.js'
 import './http/request-state.js'
-import { proxyPlugin } from './proxy/plugin.js'
+import { proxyPlugin, type ProxyPluginOptions } from './proxy/plugin.js'
 import type { IdentitySigner } from './proxy/identity.js'
 import type { Upstream } from './proxy/upstream.js'
 import { API_PREFIX, apiPlugin } from './api/plugin.js'
@@ -39,8 +39,9 @@ export interface AppDeps {
   readonly directory?: Directory
   readonly signer?: IdentitySigner
   readonly apiFamilies?: ReadonlyArray<readonly [string, string, FastifyPluginAsync]>
-  /** Local scopes registered beside the proxy (the session resource, the token page). */
-  readonly localScopes?: ReadonlyArray<FastifyPluginAsync>
+  /** Local scopes registered beside the proxy (the session resource, the token page), each given the proxy's
+   *  options so a scope can forward what is not its own. */
+  readonly localScopes?: ReadonlyArray<FastifyPluginAsync<ProxyPluginOptions>>
   readonly lifecycle?: Lifecycle
 }
 
@@ -181,17 +182,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clock: deps.clock,
     families: deps.apiFamilies,
   })
-  for (const scope of deps.localScopes ?? []) await app.register(scope)
-  await app.register(proxyPlugin, {
+  const proxyOptions: ProxyPluginOptions = {
     upstream: deps.upstream,
     authenticators,
     trustedProxies: trusted,
     metrics: deps.metrics,
     signer: deps.signer,
-    sessionCookie: () => {
-      const s = deps.runtime.current.config.sessions
-      return s.enabled ? s.cookieName : undefined
-    },
-  })
+    directory,
+    // Stripped even with sessions switched off: a restgate cookie is restgate's credential, never Jira's.
+    sessionCookie: () => deps.runtime.current.config.sessions.cookieName,
+  }
+  for (const scope of deps.localScopes ?? []) await app.register(scope, proxyOptions)
+  await app.register(proxyPlugin, proxyOptions)
   return app
 }

@@ -14,15 +14,23 @@ Usage:
                                       create an API token; prints only the token on stdout
   restgate token list [--user USER]   list API tokens (every user's without --user)
   restgate token revoke ID            delete an API token; running instances drop it within a second
+  restgate snapshot list              list policy snapshots, newest first
+  restgate snapshot save [--description TEXT]
+                                      save the policy file as a snapshot; prints its id
+  restgate snapshot restore ID        replace the policy file with a snapshot (a backup is saved first);
+                                      a running restgate on that file reloads it
   restgate --help                     this text
   restgate --version                  print the version
 
-The token commands work straight on the store the policy names (--config FILE or $RESTGATE_CONFIG).
-With kerberos.enabled, check-config and start-up also check the keytab, its service key, the replay
-cache directory and the native kerberos module.
+The token and snapshot commands work straight on the store the policy names (--config FILE or
+$RESTGATE_CONFIG). With kerberos.enabled, check-config, start-up and every reload also check the
+keytab, its service key, the replay cache directory and the native kerberos module.
 
 Signals: SIGTERM/SIGINT drain in-flight requests and exit 0; SIGHUP reloads the policy file.
-Exit codes: 0 ok, 1 invalid policy, start-up failure, store unavailable or unknown token, 2 usage error.
+The policy file is also watched: saving it reloads it. A file that does not validate is refused and
+the policy in force stays; keys marked restart in the README need a restart to take effect.
+Exit codes: 0 ok, 1 invalid policy, start-up failure, store unavailable, unknown token or snapshot, or a
+snapshot that does not validate, 2 usage error.
 `
 
 interface Io {
@@ -101,6 +109,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io = stdi
   if (command === 'token') {
     const { tokenCommand } = await import('./tokens/cli.js')
     return tokenCommand(rest, env, io)
+  }
+  if (command === 'snapshot') {
+    const { snapshotCommand } = await import('./snapshots/cli.js')
+    return snapshotCommand(rest, env, io)
   }
 
   let parsed

@@ -7,22 +7,35 @@ import { buildApp, type AppDeps, type Lifecycle } from './app.js'
 import { buildAdminApp } from './admin/server.js'
 import { loadConfigFile } from './config/load.js'
 import { formatProblem, type Problem } from './config/problems.js'
-import { createRuntime, createRuntimeHolder, type RuntimeHolder } from './config/runtime.js'
+import { createRuntimeHolder, type RuntimeHolder } from './config/runtime.js'
+import { createReloader, type ReloadResult } from './config/reloader.js'
+import { DEFAULT_DEBOUNCE_MS, watchPolicyFile, type PolicyWatcher } from './config/watch.js'
 import type { Config } from './config/schema.js'
 import { systemClock, type Clock } from './clock.js'
 import { createLogger } from './observability/logger.js'
 import { createMetrics, type Metrics } from './observability/metrics.js'
 import { createUpstream, type Upstream } from './proxy/upstream.js'
-import { createSigner } from './proxy/identity.js'
+import { createSignerBox } from './proxy/signer-box.js'
 import type { Authenticator } from './auth/types.js'
-import { prepareKerberos, type KerberosHolder } from './kerberos/setup.js'
+import { createUpstreamDirectory } from './directory/upstream.js'
+import { createPolicyDirectory } from './directory/policy-directory.js'
+import type { KerberosHolder } from './kerberos/setup.js'
 import { createReplayGuard } from './kerberos/replay-guard.js'
 import { createSpnegoAuthenticator } from './auth/spnego.js'
-import { createStaticDirectory } from './directory/static.js'
+import { createPolicyMaterial } from './config/material.js'
 import { createStore } from './store/create.js'
 import type { Store } from './store/types.js'
 import { setupTokens, type TokenSetup } from './tokens/setup.js'
 import { setupTokenPage, type TokenPageSetup } from './tokenpage/setup.js'
+import { createLockoutService, type LockoutService } from './lockout/service.js'
+import { setupSessions, type SessionSetup } from './sessions/setup.js'
+import { LOCKOUT_FAMILY, LOCKOUT_VERSION, lockoutRoutes } from './api/lockout.js'
+import { setupSnapshots, type SnapshotSetup } from './snapshots/setup.js'
+
+export type { ReloadResult } from './config/reloader.js'
+
+/** Connections of the directory's own pool to the upstream (group lookups, not proxied traffic). */
+const DIRECTORY_CONNECTIONS = 4
 
 export interface StartOptions {
   readonly configPath: string
@@ -36,11 +49,8 @@ export interface StartOptions {
   readonly host?: string
   /** Replaces the authenticator chain built from the policy (tests that need a stand-in identity). */
   readonly authenticators?: readonly Authenticator[]
-}
-
-export interface ReloadResult {
-  readonly applied: boolean
-  readonly problems: readonly Problem[]
+  /** Reload when the policy file changes (default on); `{ debounceMs }` sets the quiet period. */
+  readonly watch?: boolean | { readonly debounceMs: number }
 }
 
 export interface Running {
@@ -53,6 +63,9 @@ export interface Running {
   readonly metrics: Metrics
   readonly store: Store
   readonly tokens: TokenSetup
+  readonly sessions: SessionSetup
+  readonly lockout: LockoutService
+  readonly snapshots: SnapshotSetup
   reload(trigger: string): Promise<ReloadResult>
   /** Stops accepting, lets in-flight requests finish (bounded by server.drainTimeout), closes everything. */
   close(): Promise<void>
@@ -82,14 +95,17 @@ export async function start(options: StartOptions): Promise<Running> {
   const runtime = createRuntimeHolder(config, loaded.text, clock.now())
   const lifecycle: Lifecycle = { closing: false }
 
-  // ── Kerberos (SPNEGO) ──────────────────────────────────────────────────────────────────────────────
+  // ── Kerberos (SPNEGO) and the signing key ─────────────────────────────────────────────────────────
   // The keytab, its service key, the replay cache directory and the native module are checked before
   // anything listens; libkrb5 gets KRB5_KTNAME and KRB5RCACHEDIR from the policy here (process.env is the
-  // environment the C library reads). A reload prepares again before the new policy goes into force.
+  // environment the C library reads). The signing key is read too. A reload prepares both again before
+  // the new policy goes into force (config/material.ts), so a key or keytab is rotated with SIGHUP.
   const kerberos: KerberosHolder = { current: undefined }
-  const preparedKerberos = await prepareKerberos(config, { env: process.env, createReplayCacheDir: true })
-  if (!preparedKerberos.ok) throw new ConfigError(preparedKerberos.problems)
-  kerberos.current = preparedKerberos.state
+  const signer = createSignerBox(clock)
+  const material = createPolicyMaterial(signer, kerberos)
+  const boot = await material.prepare(config)
+  if ('problems' in boot) throw new ConfigError(boot.problems)
+  boot.commit()
   if (kerberos.current !== undefined) {
     const { keytab, principals, servicePrincipal, replayCacheDir } = kerberos.current
     logger.info({ keytab, principals, servicePrincipal: servicePrincipal || '(any key in the keytab)', replayCacheDir }, 'Kerberos ready')
@@ -97,22 +113,35 @@ export async function start(options: StartOptions): Promise<Running> {
   // ────────────────────────────────────────────────────────────────────────────────────────────────────
 
   const upstream: Upstream = createUpstream(config.upstream)
-  const signer = config.identity.signing === undefined ? undefined : createSigner(config.identity.signing.keyFile, clock)
+  const directoryClient: Upstream = createUpstream({ ...config.upstream, connections: DIRECTORY_CONNECTIONS })
+  const directory = createPolicyDirectory(createUpstreamDirectory({ client: directoryClient, clock, logger, signer }))
 
   // --- Store and API tokens ---------------------------------------------------------------------------
   // The store is opened before anything listens and closed after the last request; tokens add the proxy's
   // token authenticator, the management API's Jira-password one and the `apitokens` API family.
-  const store = await createStore(config.store, { logger })
-  const directory = createStaticDirectory()
-  let tokens: TokenSetup
+  // The directory is the policy's (static or Jira's groups), chosen per request, so tokens see reloads.
+  let store: Store
   try {
-    tokens = await setupTokens({ runtime, store, clock, directory, metrics, logger, upstream })
+    store = await createStore(config.store, { logger })
   } catch (err) {
-    await store.close()
+    await directoryClient.close()
     await upstream.close()
     throw err
   }
+  const lockout = createLockoutService({ store, clock, logger })
+  let tokens: TokenSetup
+  try {
+    tokens = await setupTokens({ runtime, store, clock, directory, metrics, logger, upstream, lockout })
+  } catch (err) {
+    await store.close()
+    await directoryClient.close()
+    await upstream.close()
+    throw err
+  }
+  // --- Sessions: the cookie first in the proxy chain, /rest/auth/1/session beside the proxy -----------
+  const sessions = setupSessions({ runtime, store, clock, logger, hasher: tokens.service.hasher, tokens: tokens.authenticator, lockout })
   const releaseStore = async (): Promise<void> => {
+    await sessions.close()
     await tokens.close()
     await store.close()
   }
@@ -120,18 +149,62 @@ export async function start(options: StartOptions): Promise<Running> {
   // MIT's replay cache is a file on one host. With the Redis store (several instances), each accepted
   // authenticator is also claimed in Redis, so a header captured in front of one instance is refused by
   // every other; a store that cannot answer refuses the handshake (503). The embedded store serves one
-  // host, where the file replay cache already covers it.
+  // host, where the file replay cache already covers it. With kerberos.sessions, a handshake also opens a
+  // restgate session (its Set-Cookie goes on the response).
   const spnego = createSpnegoAuthenticator({
     kerberos,
     metrics,
     replayGuard: config.store.type === 'redis' ? createReplayGuard(store) : undefined,
+    afterHandshake: sessions.afterHandshake,
   })
   // ────────────────────────────────────────────────────────────────────────────────────────────────────
 
-  // The proxy chain, first match wins: API token, Kerberos (sessions will come first). The management API
-  // and the token page put the page's session cookie before them and the Jira-password identity after.
-  const authenticators = options.authenticators ?? [tokens.authenticator, spnego]
-  const apiFamilies = [tokens.apiFamily]
+  // The proxy chain, first match wins: session cookie, API token, Kerberos. The management API takes
+  // tokens, Kerberos and a Jira password (no cookie: it has no CSRF defence of its own).
+  const authenticators = options.authenticators ?? [sessions.authenticator, tokens.authenticator, spnego]
+  // -----------------------------------------------------------------------------------------------------
+
+  const reloader = createReloader({
+    configPath: options.configPath,
+    env: options.env,
+    runtime,
+    logger,
+    metrics,
+    clock,
+    prepare: (next) => material.prepare(next),
+    precheck: (next) => material.precheck(next),
+    initialFingerprint: boot.fingerprint,
+    // What is read once rather than per request, applied right after the swap (only after start-up:
+    // `app` and `admin` exist by the time a reload can run).
+    apply: (next, previous) => {
+      const level = next.config.logging.level
+      if (level !== previous.config.logging.level) {
+        logger.level = level
+        app.log.level = level
+        if (admin !== undefined) admin.log.level = level
+      }
+      app.server.keepAliveTimeout = next.policy.durations.keepAliveTimeoutMs
+      app.server.requestTimeout = next.policy.durations.requestTimeoutMs
+    },
+  })
+  const reload = (trigger: string): Promise<ReloadResult> => reloader.reload(trigger)
+
+  // --- Snapshots ------------------------------------------------------------------------------------------
+  // The `snapshot` API family, and a backup of the policy when the store last saw another restgate version.
+  let snapshots: SnapshotSetup
+  try {
+    snapshots = await setupSnapshots({ store, clock, runtime, logger, configPath: options.configPath, check: reloader.check, reload })
+  } catch (err) {
+    await releaseStore()
+    await directoryClient.close()
+    await upstream.close()
+    throw err
+  }
+  const apiFamilies = [
+    tokens.apiFamily,
+    snapshots.apiFamily,
+    [LOCKOUT_FAMILY, LOCKOUT_VERSION, lockoutRoutes({ lockout, clock })] as const,
+  ]
   // -----------------------------------------------------------------------------------------------------
 
   // --- Token page ----------------------------------------------------------------------------------------
@@ -142,6 +215,7 @@ export async function start(options: StartOptions): Promise<Running> {
     page = setupTokenPage({ runtime, store, clock, directory, tokens })
   } catch (err) {
     await releaseStore()
+    await directoryClient.close()
     await upstream.close()
     throw err
   }
@@ -150,7 +224,7 @@ export async function start(options: StartOptions): Promise<Running> {
       ? [page.sessionAuthenticator, tokens.authenticator, spnego, tokens.jiraPassword]
       : undefined
   const pageScope = page.scope(apiAuthenticators ?? [page.sessionAuthenticator, ...authenticators])
-  const localScopes = pageScope === undefined ? [] : [pageScope]
+  const localScopes = pageScope === undefined ? [sessions.resource] : [sessions.resource, pageScope]
   // -----------------------------------------------------------------------------------------------------
 
   const deps: AppDeps = {
@@ -164,6 +238,7 @@ export async function start(options: StartOptions): Promise<Running> {
     await app.close()
     await releaseStore()
     await upstream.close()
+    await directoryClient.close()
     throw err
   }
   const url = listenUrl(app, config.server.tls !== undefined)
@@ -175,7 +250,11 @@ export async function start(options: StartOptions): Promise<Running> {
       logger,
       metrics,
       checks: {
-        config: async () => (runtime.stale === null ? 'ok' : `stale: ${runtime.stale}`),
+        config: async () => {
+          if (runtime.stale !== null) return `stale: ${runtime.stale}`
+          const pending = runtime.current.restartPending
+          return pending.length === 0 ? 'ok' : `stale: restart needed for ${pending.join(', ')}`
+        },
         store: async () => {
           await store.ping()
           return 'ok'
@@ -187,30 +266,22 @@ export async function start(options: StartOptions): Promise<Running> {
   }
   logger.info({ url, adminUrl, upstream: upstream.origin }, 'restgate listening')
 
-  async function reload(trigger: string): Promise<ReloadResult> {
-    const refuse = (problems: readonly Problem[]): ReloadResult => {
-      runtime.stale = problems.map(formatProblem).join('; ')
-      metrics.configReloads.inc({ result: 'failed' })
-      metrics.configReloadFailures.inc()
-      logger.error({ trigger, problems: problems.map(formatProblem) }, 'policy reload refused: keeping the policy in force')
-      return { applied: false, problems }
-    }
-    const next = await loadConfigFile(options.configPath, { env: options.env })
-    if (!next.ok) return refuse(next.problems)
-    const nextKerberos = await prepareKerberos(next.config, { env: process.env, createReplayCacheDir: true })
-    if (!nextKerberos.ok) return refuse(nextKerberos.problems)
-    runtime.current = createRuntime(next.config, next.text, runtime.current.generation + 1, clock.now())
-    kerberos.current = nextKerberos.state
-    runtime.stale = null
-    metrics.configReloads.inc({ result: 'applied' })
-    logger.info({ trigger, generation: runtime.current.generation }, 'policy reloaded')
-    return { applied: true, problems: [] }
-  }
+  const watchOption = options.watch ?? true
+  const watcher: PolicyWatcher | undefined =
+    watchOption === false
+      ? undefined
+      : watchPolicyFile(options.configPath, {
+          debounceMs: watchOption === true ? DEFAULT_DEBOUNCE_MS : watchOption.debounceMs,
+          logger,
+          onChange: () => void reload('file change'),
+        })
 
   let closing: Promise<void> | undefined
   async function close(): Promise<void> {
     closing ??= (async () => {
       lifecycle.closing = true
+      watcher?.close()
+      await reloader.idle()
       const drainMs = runtime.current.policy.durations.drainTimeoutMs
       const force = setTimeout(() => {
         logger.warn({ drainMs }, 'drain timeout: closing the remaining connections')
@@ -222,11 +293,12 @@ export async function start(options: StartOptions): Promise<Running> {
       await admin?.close()
       await releaseStore()
       await upstream.close()
+      await directoryClient.close()
       logger.info('restgate stopped')
       logger.flush()
     })()
     return closing
   }
 
-  return { app, admin, url, adminUrl, runtime, logger, metrics, store, tokens, reload, close }
+  return { app, admin, url, adminUrl, runtime, logger, metrics, store, tokens, sessions, lockout, snapshots, reload, close }
 }

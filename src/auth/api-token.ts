@@ -2,6 +2,10 @@
 // `Authorization: Bearer TOKEN`. A password or Bearer value that is not restgate's format is not ours and
 // passes on untouched (Jira personal access tokens keep working). Anything in restgate's format is ours:
 // accepted or refused here, and never forwarded, not even when tokens are switched off or damaged.
+//
+// Brute force (lockout.*): a secret that is not a valid token already in the cache is checked against the
+// lockout counters first, and a wrong secret (unknown, damaged, another user's) is counted. A cached valid
+// token costs no lockout work, so the hot path stays one HMAC and a map lookup.
 import { rgError, type RgError } from '../errors.js'
 import { networkAllows } from '../policy/cidr.js'
 import { tokensApply } from '../policy/decide.js'
@@ -9,7 +13,8 @@ import { StoreUnavailableError } from '../store/types.js'
 import { classifyToken } from '../tokens/format.js'
 import { isExpired } from '../tokens/lifetime.js'
 import { scopeRefusal } from '../tokens/permissions.js'
-import type { TokenService } from '../tokens/service.js'
+import type { CachedToken, TokenService } from '../tokens/service.js'
+import type { LockoutService } from '../lockout/service.js'
 import type { Clock } from '../clock.js'
 import { decodeBasic, parseAuthorization } from './authorization.js'
 import type { AuthOutcome, AuthRequest, Authenticator } from './types.js'
@@ -17,6 +22,15 @@ import type { AuthOutcome, AuthRequest, Authenticator } from './types.js'
 export interface ApiTokenAuthDeps {
   readonly service: TokenService
   readonly clock: Clock
+  readonly lockout?: LockoutService
+}
+
+export interface TokenAuthenticator extends Authenticator {
+  /**
+   * Checks a token presented outside the Authorization header (the session login's JSON body) under every
+   * rule the header form gets, lockout included.
+   */
+  verify(req: AuthRequest, user: string, secret: string): Promise<AuthOutcome>
 }
 
 interface Presented {
@@ -58,22 +72,38 @@ function refuse(req: AuthRequest, code: Parameters<typeof rgError>[0], reason: s
   return rgError(code, message)
 }
 
-export function createApiTokenAuthenticator(deps: ApiTokenAuthDeps): Authenticator {
-  const { service, clock } = deps
+export function createApiTokenAuthenticator(deps: ApiTokenAuthDeps): TokenAuthenticator {
+  const { service, clock, lockout } = deps
+
+  /** A wrong secret: counted towards the lockout, then refused (503 if it could not be counted). */
+  async function wrongSecret(req: AuthRequest, p: Presented, reason: string, message: string, tokenId?: number): Promise<RgError> {
+    const refusal = refuse(req, 'RG_ERR_TOKEN_INVALID', reason, message, tokenId)
+    if (lockout === undefined) return refusal
+    return (await lockout.fail(p.user, req.ip, req.policy)) ?? refusal
+  }
 
   async function validate(req: AuthRequest, p: Presented): Promise<AuthOutcome> {
-    let token
+    let token: CachedToken | null | undefined = service.peek(p.secret)
+    const cached = token !== undefined && token !== null
     try {
-      token = await service.lookup(p.secret)
+      if (!cached && lockout !== undefined) {
+        const locked = await lockout.check(p.user, req.ip, req.policy)
+        if (locked !== undefined) {
+          req.log.info({ code: locked.code }, 'API token refused: locked out')
+          return locked
+        }
+      }
+      if (p.damaged) return wrongSecret(req, p, 'damaged', 'The API token is damaged (wrong length or checksum): copy it again')
+      if (token === undefined) token = await service.lookup(p.secret)
     } catch (err) {
       if (!(err instanceof StoreUnavailableError)) throw err
       req.log.warn({ err: err.message }, 'API token check failed: store unavailable')
       return rgError('RG_ERR_STORE_UNAVAILABLE')
     }
-    if (token === null) return refuse(req, 'RG_ERR_TOKEN_INVALID', 'unknown token', 'The API token is not valid: it does not exist or was deleted')
+    if (token === null) return wrongSecret(req, p, 'unknown token', 'The API token is not valid: it does not exist or was deleted')
     const r = token.record
     if (p.user !== undefined && p.user !== r.user) {
-      return refuse(req, 'RG_ERR_TOKEN_INVALID', 'wrong owner', 'The API token does not belong to this user', r.id)
+      return wrongSecret(req, p, 'wrong owner', 'The API token does not belong to this user', r.id)
     }
     if (isExpired(r.expiresAt, clock.now())) return refuse(req, 'RG_ERR_TOKEN_EXPIRED', 'expired', undefined, r.id)
     let active: boolean
@@ -93,14 +123,35 @@ export function createApiTokenAuthenticator(deps: ApiTokenAuthDeps): Authenticat
       return refuse(req, 'RG_ERR_TOKEN_SCOPE', 'outside the token paths', `This API token is limited to the paths ${r.paths!.join(', ')}: ${req.path} is outside them`, r.id)
     }
     service.noteUse(r.id, req.ip)
+    if (!cached && lockout !== undefined) void lockout.succeed(req.ip, req.policy)
     return {
       identity: { user: r.user, method: 'token', tokenId: r.id, scope: r.scope, tokenPaths: r.paths },
       consumed: 'authorization',
     }
   }
 
+  /** Refusals that need neither the secret nor the store (the scheme's own switch is checked by the caller). */
+  function placeRefusal(req: AuthRequest): RgError | undefined {
+    const policy = req.policy
+    if (!policy.apiTokens.enabled) {
+      return refuse(req, 'RG_ERR_TOKEN_INVALID', 'tokens disabled', 'API tokens are switched off here (apiTokens.enabled)')
+    }
+    if (!policy.apiTokens.paths.matches(req.path)) {
+      return refuse(req, 'RG_ERR_TOKEN_SCOPE', 'path not in apiTokens.paths', 'API tokens are not accepted on this path')
+    }
+    if (!networkAllows(policy.apiTokens.networks, req.ip)) {
+      return refuse(req, 'RG_ERR_TOKEN_NETWORK', 'network not allowed')
+    }
+    return undefined
+  }
+
   return {
     name: 'api-token',
+    async verify(req, user, secret) {
+      const shape = classifyToken(secret)
+      if (shape === 'other') return refuse(req, 'RG_ERR_TOKEN_INVALID', 'not a token')
+      return placeRefusal(req) ?? validate(req, { scheme: 'basic', secret, damaged: shape === 'damaged', user })
+    },
     authenticate(req) {
       const p = presented(req)
       if (p === undefined || p instanceof Error) return p
@@ -116,16 +167,7 @@ export function createApiTokenAuthenticator(deps: ApiTokenAuthDeps): Authenticat
       if (p.scheme === 'basic' && !cfg.basic) {
         return refuse(req, 'RG_ERR_TOKEN_INVALID', 'basic disabled', 'Basic API tokens are switched off here: send the token as Authorization: Bearer TOKEN')
       }
-      if (!policy.apiTokens.paths.matches(req.path)) {
-        return refuse(req, 'RG_ERR_TOKEN_SCOPE', 'path not in apiTokens.paths', 'API tokens are not accepted on this path')
-      }
-      if (!networkAllows(policy.apiTokens.networks, req.ip)) {
-        return refuse(req, 'RG_ERR_TOKEN_NETWORK', 'network not allowed')
-      }
-      if (p.damaged) {
-        return refuse(req, 'RG_ERR_TOKEN_INVALID', 'damaged', 'The API token is damaged (wrong length or checksum): copy it again')
-      }
-      return validate(req, p)
+      return placeRefusal(req) ?? validate(req, p)
     },
   }
 }

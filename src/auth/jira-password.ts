@@ -8,6 +8,7 @@ import { rgError } from '../errors.js'
 import { LruTtlCache } from '../cache/lru.js'
 import type { Clock } from '../clock.js'
 import type { Upstream } from '../proxy/upstream.js'
+import type { LockoutService } from '../lockout/service.js'
 import { classifyToken } from '../tokens/format.js'
 import { decodeBasic, parseAuthorization } from './authorization.js'
 import type { AuthOutcome, AuthRequest, Authenticator } from './types.js'
@@ -18,17 +19,21 @@ export interface JiraPasswordOptions {
   readonly timeoutMs: () => number
   readonly cacheTtlMs?: number
   readonly cacheEntries?: number
+  /** Counts passwords Jira refuses; checked before Jira is asked (a cached answer needs no check). */
+  readonly lockout?: LockoutService
 }
 
 const MAX_BODY = 256 * 1024
 
 export function createJiraPasswordAuthenticator(options: JiraPasswordOptions): Authenticator {
-  const { upstream, clock } = options
+  const { upstream, clock, lockout } = options
   const key = randomBytes(32)
   const ttlMs = options.cacheTtlMs ?? 60_000
   const cache = new LruTtlCache<string, string>(() => ({ maxEntries: options.cacheEntries ?? 1000, ttlMs }))
 
-  async function askJira(req: AuthRequest, header: string, cacheKey: string): Promise<AuthOutcome> {
+  async function askJira(req: AuthRequest, header: string, cacheKey: string, user: string): Promise<AuthOutcome> {
+    const locked = await lockout?.check(user, req.ip, req.policy)
+    if (locked !== undefined) return locked
     const timeout = options.timeoutMs()
     let status: number
     let body: unknown
@@ -56,10 +61,13 @@ export function createJiraPasswordAuthenticator(options: JiraPasswordOptions): A
         return rgError('RG_ERR_UPSTREAM_BAD_RESPONSE', 'Jira confirmed the password but did not say who the user is')
       }
       cache.set(cacheKey, name, clock.now())
+      if (lockout !== undefined) await lockout.succeed(req.ip, req.policy)
       return { identity: { user: name, method: 'password' }, consumed: 'authorization' }
     }
     if (status === 401 || status === 403) {
       req.log.info({ status, loginReason }, 'Jira refused a password for the management API')
+      const uncounted = await lockout?.fail(user, req.ip, req.policy)
+      if (uncounted !== undefined) return uncounted
       if (loginReason?.includes('AUTHENTICATION_DENIED')) {
         return rgError('RG_ERR_LOGIN_FAILED', 'Jira wants a CAPTCHA for this user: log in to Jira in a browser once, then try again')
       }
@@ -81,7 +89,7 @@ export function createJiraPasswordAuthenticator(options: JiraPasswordOptions): A
       const cacheKey = createHmac('sha256', key).update(header!).digest('base64url')
       const user = cache.get(cacheKey, clock.now())
       if (user !== undefined) return { identity: { user, method: 'password' }, consumed: 'authorization' }
-      return askJira(req, header!, cacheKey)
+      return askJira(req, header!, cacheKey, creds.user)
     },
   }
 }

@@ -255,7 +255,8 @@ export function parseConfig(text: string, options: LoadOptions = {}): LoadResult
       problems: doc.errors.map((e) => ({
         path: '',
         message: `YAML syntax: ${e.message.split('\n')[0]}`,
-        line: e.linePos?.[0]?.line,
+        // prettyErrors is off, so linePos is not filled in: the LineCounter knows the line.
+        line: e.linePos?.[0]?.line ?? counter.linePos(e.pos[0]).line,
       })),
     }
   }

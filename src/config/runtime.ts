@@ -11,6 +11,8 @@ export interface Runtime {
   /** 1 at boot, +1 for every applied reload. */
   readonly generation: number
   readonly loadedAt: number
+  /** Restart-only keys (dotted paths) the file changed but that keep their start-up values until a restart. */
+  readonly restartPending: readonly string[]
 }
 
 export interface RuntimeHolder {
@@ -19,8 +21,21 @@ export interface RuntimeHolder {
   stale: string | null
 }
 
-export function createRuntime(config: Config, text: string, generation: number, now: number): Runtime {
-  return Object.freeze({ config, policy: compilePolicy(config), text, generation, loadedAt: now })
+export function createRuntime(
+  config: Config,
+  text: string,
+  generation: number,
+  now: number,
+  restartPending: readonly string[] = [],
+): Runtime {
+  return Object.freeze({
+    config,
+    policy: compilePolicy(config),
+    text,
+    generation,
+    loadedAt: now,
+    restartPending: Object.freeze([...restartPending]),
+  })
 }
 
 export function createRuntimeHolder(config: Config, text: string, now: number): RuntimeHolder {

@@ -10,9 +10,9 @@ const Port = (def: number, opts: SchemaOptions = {}) =>
 
 const NonEmpty = (opts: SchemaOptions = {}) => Type.String({ minLength: 1, ...rule('a non-empty string'), ...opts })
 
-const HeaderName = (def: string) =>
+const HeaderName = (def?: string) =>
   Type.String({
-    default: def,
+    ...(def === undefined ? {} : { default: def }),
     pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$",
     ...rule('an HTTP header name'),
   })
@@ -29,13 +29,13 @@ const UserAgentRule = Type.String({
 })
 
 const DURATION_RULE = 'a duration like 30s, 15m, 8h, 7d, or a whole number of seconds'
-const Duration = (def: string | number) =>
+const Duration = (def: string | number, opts: SchemaOptions = {}) =>
   Type.Union(
     [
       Type.Integer({ minimum: 0, ...rule(DURATION_RULE) }),
       Type.String({ pattern: '^[0-9]+(ms|s|m|h|d)$', ...rule(DURATION_RULE) }),
     ],
-    { default: def, ...rule(DURATION_RULE) },
+    { default: def, ...rule(DURATION_RULE), ...opts },
   )
 
 const Names = (opts: SchemaOptions = {}) => Type.Array(NonEmpty(), { default: [], ...opts })
@@ -89,9 +89,10 @@ const Server = Type.Object(
 
 const Upstream = Type.Object(
   {
-    url: Type.String({ format: 'origin-url', ...rule('an http:// or https:// origin without a path, like http://jira:8080') }),
+    // The keep-alive pool is bound to one origin and its connect options: changing them needs a restart.
+    url: Type.String({ format: 'origin-url', restart: true, ...rule('an http:// or https:// origin without a path, like http://jira:8080') }),
     timeout: Duration('60s'),
-    connectTimeout: Duration('5s'),
+    connectTimeout: Duration('5s', { restart: true }),
     connections: Type.Integer({ minimum: 1, maximum: 4096, default: 128, restart: true, ...rule('an integer 1-4096') }),
     preserveHost: Type.Boolean({ default: false }),
     applicationName: Type.String({ default: 'JIRA', description: 'JIRA or Confluence: shown in snapshots' }),
@@ -112,7 +113,8 @@ const Identity = Type.Object(
   {
     userHeader: HeaderName('X-Forwarded-User'),
     methodHeader: HeaderName('X-Forwarded-Auth'),
-    groupsHeader: Type.Optional(HeaderName('X-Forwarded-Groups')),
+    // No default: groups are sent only when this names a header (README: "none").
+    groupsHeader: Type.Optional(HeaderName()),
     stripHeaders: Type.Array(HeaderName('X'), {
       default: [],
       description: 'More header names that clients may never send to the upstream',

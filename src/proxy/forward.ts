@@ -16,7 +16,7 @@ export interface ForwardOptions {
   /** Flat [name, value, ...] list, already sanitized. */
   readonly headers: string[]
   /** Stream the client body when the request has one. */
-  readonly body: IncomingMessage | null
+  readonly body: IncomingMessage | Buffer | null
   readonly timeoutMs: number
   /** Added to the client response (appended to any the upstream sent). */
   readonly responseHeaders: Readonly<Record<string, string | readonly string[]>> | undefined

@@ -10,9 +10,16 @@ export interface IdentitySigner {
   sign(user: string, method: string): string
 }
 
+/** Shortest key accepted: HMAC-SHA-256 with less than its output size in key is weaker than it looks. */
+export const MIN_SIGNING_KEY_BYTES = 32
+
 export function createSigner(keyFile: string, clock: Clock): IdentitySigner {
   const key = readFileSync(keyFile)
-  if (key.length < 32) throw new Error(`identity.signing.keyFile ${keyFile} must hold at least 32 bytes of key`)
+  if (key.length < MIN_SIGNING_KEY_BYTES) throw new Error(`identity.signing.keyFile ${keyFile} must hold at least 32 bytes of key`)
+  return signerFromKey(key, clock)
+}
+
+export function signerFromKey(key: Buffer, clock: Clock): IdentitySigner {
   return {
     sign(user, method) {
       const payload = `v1;user=${encodeURIComponent(user)};method=${method};ts=${clock.now()}`
@@ -26,10 +33,28 @@ export function identityHeaderValues(policy: Policy, identity: Identity, signer:
   const id = policy.config.identity
   const out = [id.userHeader, identity.user, id.methodHeader, identity.method]
   if (id.groupsHeader !== undefined && identity.groups !== undefined) {
-    out.push(id.groupsHeader, identity.groups.join(','))
+    out.push(id.groupsHeader, groupsHeaderValue(identity.groups))
   }
   if (signer !== undefined && id.signing !== undefined) {
     out.push(id.signing.header, signer.sign(identity.user, identity.method))
   }
   return out
+}
+
+/**
+ * Group names, comma-separated, each with `,`, `%`, controls and non-ASCII percent-encoded (UTF-8).
+ * A raw comma would let a group named "x,jira-administrators" read as membership of jira-administrators;
+ * header values go out as Latin-1, so a name with a character above U+00FF could not be sent at all
+ * (undici refuses the whole request) and one in U+0080-U+00FF would arrive in a different encoding.
+ */
+export function groupsHeaderValue(groups: readonly string[]): string {
+  const out: string[] = []
+  for (const g of groups) {
+    try {
+      out.push(g.replace(/[^\x20-\x24\x26-\x2b\x2d-\x7e]/gu, (c) => encodeURIComponent(c)))
+    } catch {
+      // A lone surrogate cannot be encoded: such a name cannot be sent faithfully, so it is not sent.
+    }
+  }
+  return out.join(',')
 }

@@ -12,6 +12,8 @@ import { buildUpstreamHeaders } from './headers.js'
 import { forward, hasBody } from './forward.js'
 import { identityHeaderValues, type IdentitySigner } from './identity.js'
 import type { Upstream } from './upstream.js'
+import type { Directory } from '../directory/static.js'
+import { createGroupsHook } from '../directory/groups-hook.js'
 
 export interface ProxyPluginOptions {
   readonly upstream: Upstream
@@ -21,6 +23,8 @@ export interface ProxyPluginOptions {
   readonly signer: IdentitySigner | undefined
   /** Name of restgate's session cookie, removed from the Cookie header sent upstream. */
   readonly sessionCookie: () => string | undefined
+  /** Looks up the caller's groups when the policy sends identity.groupsHeader. */
+  readonly directory?: Directory
 }
 
 /** Node keeps only the first Authorization header; a second one would be read differently upstream. */
@@ -85,8 +89,14 @@ export function createAuthHook(authenticators: readonly Authenticator[], metrics
   }
 }
 
-export function createForwardHandler(opts: ProxyPluginOptions) {
+export interface ForwardHooks {
+  /** Told the upstream's status for each forwarded request (the session login counts refused passwords). */
+  readonly onUpstreamStatus?: (request: FastifyRequest, status: number) => void
+}
+
+export function createForwardHandler(opts: ProxyPluginOptions, hooks: ForwardHooks = {}) {
   const { upstream, trustedProxies, metrics, signer } = opts
+  const onUpstreamStatus = hooks.onUpstreamStatus
   return function forwardHandler(request: FastifyRequest, reply: FastifyReply): void {
     const state = request.rg
     const policy = state.policy
@@ -98,7 +108,9 @@ export function createForwardHandler(opts: ProxyPluginOptions) {
       clientXff !== undefined && clientXff.length > 0 && trustedProxies.contains(peer) ? `${clientXff}, ${peer}` : peer
     const headers = buildUpstreamHeaders(raw.rawHeaders, {
       identityHeaders: policy.identityHeaders,
-      dropAuthorization: auth !== null && auth.consumed === 'authorization',
+      // Whenever restgate vouches for the caller, Jira sees no other credential: a session that won over an
+      // Authorization header must not forward that header as a second identity.
+      dropAuthorization: auth !== null,
       dropCookie: opts.sessionCookie(),
       host: policy.config.upstream.preserveHost ? request.headers.host : undefined,
       forwardedFor,
@@ -112,10 +124,14 @@ export function createForwardHandler(opts: ProxyPluginOptions) {
       method: request.method,
       path: request.url,
       headers,
-      body: hasBody(raw) ? raw : null,
+      // A scope that had to read the body first (the session login) hands it on as a Buffer.
+      body: Buffer.isBuffer(request.body) ? request.body : hasBody(raw) ? raw : null,
       timeoutMs: policy.durations.upstreamTimeoutMs,
       responseHeaders: auth?.responseHeaders,
-      onResponse: (status, ns) => metrics.upstreamDuration.observe({ status }, Number(ns) / 1e9),
+      onResponse: (status, ns) => {
+        metrics.upstreamDuration.observe({ status }, Number(ns) / 1e9)
+        onUpstreamStatus?.(request, status)
+      },
       onFailure: (err, code) => {
         state.decision = code
         request.log.warn({ reqId: request.id, err: { message: err.message, code: (err as { code?: string }).code } }, 'upstream request failed')
@@ -134,6 +150,7 @@ export async function proxyPlugin(app: FastifyInstance, opts: ProxyPluginOptions
     done()
   })
   app.addHook('onRequest', createAuthHook(opts.authenticators, opts.metrics))
+  if (opts.directory !== undefined) app.addHook('onRequest', createGroupsHook(opts.directory))
   const handler = createForwardHandler(opts)
   app.all('/', handler)
   app.all('/*', handler)

@@ -63,6 +63,9 @@ interface SnapshotRow {
 /** Events older than this are pruned: a process that was away longer re-reads nothing it could still use. */
 const EVENT_RETENTION_MS = 10 * 60 * 1000
 const CLAIM_PRUNE_EVERY = 256
+/** Sessions past their absolute expiry are never valid again; every so many new ones, they are deleted
+ *  (Redis lets them expire by TTL). Scripts that log in on every run would otherwise grow the file forever. */
+const SESSION_PRUNE_EVERY = 256
 
 function tokenOf(r: TokenRow): TokenRecord {
   return {
@@ -166,6 +169,7 @@ export function openEmbeddedStore(options: EmbeddedStoreOptions): Store {
        ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE claims.expires_at <= ?`,
     ),
     pruneClaims: db.prepare('DELETE FROM claims WHERE expires_at <= ?'),
+    pruneSessions: db.prepare('DELETE FROM sessions WHERE absolute_expires_at <= ?'),
     saveSnapshot: db.prepare(
       `INSERT OR REPLACE INTO snapshots (id, time_millis, description, automatic, version, text) VALUES (?, ?, ?, ?, ?, ?)`,
     ),
@@ -203,6 +207,7 @@ export function openEmbeddedStore(options: EmbeddedStoreOptions): Store {
   let lastSeq = q.lastEvent.get() as number
   let poller: NodeJS.Timeout | undefined
   let claims = 0
+  let sessionsCreated = 0
   let closed = false
 
   const readLastSeq = (): number => {
@@ -299,7 +304,10 @@ export function openEmbeddedStore(options: EmbeddedStoreOptions): Store {
     recordTokenUse: (uses) => guard(() => (uses.length === 0 ? undefined : recordUses(uses))),
 
     createSession: (s) =>
-      guard(() => void q.insertSession.run(s.key, s.user, s.method, s.createdAt, s.lastSeenAt, s.absoluteExpiresAt, s.csrf)),
+      guard(() => {
+        if (++sessionsCreated % SESSION_PRUNE_EVERY === 0) q.pruneSessions.run(s.createdAt)
+        q.insertSession.run(s.key, s.user, s.method, s.createdAt, s.lastSeenAt, s.absoluteExpiresAt, s.csrf)
+      }),
 
     getSession: (key) =>
       guard(() => {

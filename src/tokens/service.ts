@@ -57,6 +57,8 @@ export interface TokenService {
   checkKey(): Promise<void>
   /** The token for a presented secret (the cache first), or null when no such token exists. */
   lookup(secret: string): Promise<CachedToken | null>
+  /** Only what the cache holds for a secret: the token, null (known not to exist), or undefined (not cached). */
+  peek(secret: string): CachedToken | null | undefined
   /** Whether the token's owner may hold tokens under `policy` (see permissions.ts). */
   isActive(token: CachedToken, policy: Policy): Promise<boolean>
   /** Same rule for a user, for listings and the create check. */
@@ -219,6 +221,12 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
           : { record, paths: record.paths === null ? null : compilePathMatcher(record.paths) }
       if (epoch === started) cache.set(hash, entry, now)
       return entry
+    },
+
+    peek(secret) {
+      const hit = cache.get(hasher.hash(secret), clock.now())
+      if (hit !== undefined) metrics?.tokenCache.inc({ result: 'hit' })
+      return hit
     },
 
     async isActive(token, policy) {

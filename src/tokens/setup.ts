@@ -11,7 +11,8 @@ import type { Upstream } from '../proxy/upstream.js'
 import type { Store } from '../store/types.js'
 import { StoreUnavailableError } from '../store/types.js'
 import type { Authenticator } from '../auth/types.js'
-import { createApiTokenAuthenticator } from '../auth/api-token.js'
+import { createApiTokenAuthenticator, type TokenAuthenticator } from '../auth/api-token.js'
+import type { LockoutService } from '../lockout/service.js'
 import { createJiraPasswordAuthenticator } from '../auth/jira-password.js'
 import { TOKENS_FAMILY, TOKENS_VERSION, tokenRoutes } from '../api/tokens.js'
 import { createTokenHasher } from './hash.js'
@@ -26,12 +27,14 @@ export interface TokenSetupDeps {
   readonly metrics: Metrics
   readonly logger: Logger
   readonly upstream: Upstream
+  /** Counts wrong tokens and refused Jira passwords (lockout.*). */
+  readonly lockout?: LockoutService
 }
 
 export interface TokenSetup {
   readonly service: TokenService
   /** For the proxy chain, after the session authenticator (when there is one). */
-  readonly authenticator: Authenticator
+  readonly authenticator: TokenAuthenticator
   /** Only for the management API: Basic with a Jira password, checked by Jira. */
   readonly jiraPassword: Authenticator
   readonly apiFamily: readonly [string, string, FastifyPluginAsync]
@@ -65,11 +68,12 @@ export async function setupTokens(deps: TokenSetupDeps): Promise<TokenSetup> {
   }
   return {
     service,
-    authenticator: createApiTokenAuthenticator({ service, clock }),
+    authenticator: createApiTokenAuthenticator({ service, clock, lockout: deps.lockout }),
     jiraPassword: createJiraPasswordAuthenticator({
       upstream: deps.upstream,
       clock,
       timeoutMs: () => runtime.current.policy.durations.upstreamTimeoutMs,
+      lockout: deps.lockout,
     }),
     apiFamily: [TOKENS_FAMILY, TOKENS_VERSION, tokenRoutes({ service, clock })],
     close: () => service.close(),

@@ -26,7 +26,8 @@ export function testPolicy(upstreamUrl: string, extra: PolicyInput = {}): Policy
   return deepMerge(base, extra)
 }
 
-function deepMerge(a: PolicyInput, b: PolicyInput): PolicyInput {
+/** `b` over `a`, section by section (lists are replaced, not merged). */
+export function deepMerge(a: PolicyInput, b: PolicyInput): PolicyInput {
   const out: PolicyInput = { ...a }
   for (const [k, v] of Object.entries(b)) {
     const have = out[k]

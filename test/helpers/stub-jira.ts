@@ -12,6 +12,8 @@ export interface Recorded {
   readonly rawHeaders: string[]
   bytes: number
   sha256: string
+  /** The body's first 64 KiB as text (logins, small JSON). */
+  text: string
   /** The connection closed before the stub answered (the proxy gave up on it). */
   aborted: boolean
 }
@@ -157,6 +159,7 @@ export async function startStubJira(t: { teardown(fn: () => unknown): void }): P
       rawHeaders: req.rawHeaders,
       bytes: 0,
       sha256: '',
+      text: '',
       aborted: false,
     }
     requests.push(rec)
@@ -169,6 +172,7 @@ export async function startStubJira(t: { teardown(fn: () => unknown): void }): P
     })
     const hash = createHash('sha256')
     req.on('data', (c: Buffer) => {
+      if (rec.bytes < 64 * 1024) rec.text += c.subarray(0, 64 * 1024 - rec.bytes).toString('utf8')
       rec.bytes += c.length
       hash.update(c)
     })

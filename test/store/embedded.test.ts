@@ -79,3 +79,18 @@ t.test('an event published by another process reaches a subscriber within a seco
   t.same(await heard, { kind: 'token', id: 3, hash: 'x' })
   t.ok(Date.now() - started < 1500, 'heard promptly')
 })
+
+t.test('sessions past their absolute expiry are pruned as new ones are created; live ones stay', async (t) => {
+  const store = openEmbeddedStore({ path: join(tempDir(t), 'restgate.db') })
+  t.teardown(() => store.close())
+  const session = (key: string, createdAt: number, absoluteExpiresAt: number) =>
+    ({ key, user: 'alice', method: 'token' as const, createdAt, lastSeenAt: createdAt, absoluteExpiresAt, csrf: 'c' })
+  await store.createSession(session('dead', 0, 1000))
+  await store.createSession(session('live', 0, 10_000_000))
+  for (let i = 0; i < 253; i++) await store.createSession(session(`n${i}`, 5000, 10_000_000))
+  t.ok(await store.getSession('dead'), 'not yet: pruning runs every 256 creations')
+  await store.createSession(session('n-last', 5000, 10_000_000))
+  t.equal(await store.getSession('dead'), null, 'pruned')
+  t.ok(await store.getSession('live'))
+  t.ok(await store.getSession('n-last'))
+})

@@ -1,0 +1,181 @@
+// `directory.source: upstream`: a user's groups are asked of Jira itself, as Jira sees that user:
+// GET /rest/api/2/myself?expand=groups with restgate's identity headers (and the signed assertion when
+// configured), the same headers a forwarded request of that user carries. Answers are cached per user for
+// directory.cacheSeconds. When Jira cannot answer (down, 5xx, timeout, garbage), the last good answer is
+// used for directory.graceSeconds more; past that the user has no upstream groups, so group-gated actions
+// are refused. A clear "not this user" from Jira (401, 403, 404) counts as an answer with no groups:
+// it is never covered by the grace period, so a user Jira stopped knowing loses group rights at once.
+//
+// Lookups go through a small pool of their own, not the proxy's: a proxy pool saturated by slow
+// requests must not hold up an admin check, and a lookup has a short timeout of its own.
+import type { Logger } from 'pino'
+import type { Clock } from '../clock.js'
+import type { Policy } from '../policy/compile.js'
+import type { IdentitySigner } from '../proxy/identity.js'
+import type { Upstream } from '../proxy/upstream.js'
+import { BoundedCache, freshness, type CacheEntry } from './cache.js'
+import { parseMyself } from './jira-myself.js'
+import { isAdminOf, staticGroupsOf, type Directory } from './static.js'
+
+export const MYSELF_PATH = '/rest/api/2/myself?expand=groups'
+/** Sent in identity.methodHeader on lookups, so Jira's logs tell them from the user's own requests. */
+export const DIRECTORY_METHOD = 'directory'
+
+export interface UpstreamDirectoryDeps {
+  readonly client: Upstream
+  readonly clock: Clock
+  readonly logger: Logger
+  readonly signer?: IdentitySigner
+  /** Users kept in the cache (least recently used out first). */
+  readonly maxEntries?: number
+  /** After a failed lookup, ask again no sooner than this: a Jira outage must not cost every request a timeout. */
+  readonly retryMs?: number
+  /** Upper bound for one lookup (the policy's upstream.timeout applies when shorter). */
+  readonly timeoutMs?: number
+}
+
+export interface UpstreamDirectory extends Directory {
+  /** Forgets every cached answer. */
+  clear(): void
+  readonly cacheSize: number
+}
+
+type Lookup =
+  | { kind: 'answer'; groups: readonly string[] }
+  /** Jira said this user is not known or not allowed: no groups, cached like an answer. */
+  | { kind: 'refused'; reason: string }
+  | { kind: 'outage'; reason: string }
+
+const MAX_BODY_BYTES = 1024 * 1024
+
+async function readJson(body: AsyncIterable<Buffer>, limit: number): Promise<unknown> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of body) {
+    size += chunk.length
+    if (size > limit) throw new Error(`answer larger than ${limit} bytes`)
+    chunks.push(chunk)
+  }
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+}
+
+export function createUpstreamDirectory(deps: UpstreamDirectoryDeps): UpstreamDirectory {
+  const { client, clock, logger } = deps
+  const cache = new BoundedCache<CacheEntry>(deps.maxEntries ?? 10_000)
+  const inflight = new Map<string, Promise<readonly string[]>>()
+  const retryMs = deps.retryMs ?? 5_000
+  const maxTimeoutMs = deps.timeoutMs ?? 5_000
+
+  async function ask(user: string, policy: Policy): Promise<Lookup> {
+    const id = policy.config.identity
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      [id.userHeader]: user,
+      [id.methodHeader]: DIRECTORY_METHOD,
+    }
+    if (id.signing !== undefined && deps.signer !== undefined) {
+      headers[id.signing.header] = deps.signer.sign(user, DIRECTORY_METHOD)
+    }
+    const timeout = Math.min(policy.durations.upstreamTimeoutMs, maxTimeoutMs)
+    try {
+      const res = await client.pool.request({
+        method: 'GET',
+        path: MYSELF_PATH,
+        headers,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      })
+      const status = res.statusCode
+      if (status !== 200) {
+        await res.body.dump()
+        const reason = `Jira answered ${status}`
+        // 408 and 429 say "not now", not "not this user".
+        if (status >= 400 && status < 500 && status !== 408 && status !== 429) return { kind: 'refused', reason }
+        return { kind: 'outage', reason }
+      }
+      let body: unknown
+      try {
+        body = await readJson(res.body, MAX_BODY_BYTES)
+      } catch (err) {
+        return { kind: 'outage', reason: `unreadable answer: ${(err as Error).message}` }
+      }
+      const parsed = parseMyself(body, user)
+      if (!parsed.ok) return { kind: 'outage', reason: parsed.reason }
+      if (parsed.partial) logger.warn({ user, groups: parsed.groups.length }, 'directory: Jira listed only part of the groups')
+      return { kind: 'answer', groups: parsed.groups }
+    } catch (err) {
+      const e = err as Error & { code?: string }
+      return { kind: 'outage', reason: e.code ?? e.message }
+    }
+  }
+
+  /** What to use when Jira cannot be asked now: the last good answer within grace, else nothing. */
+  function fallback(user: string, entry: CacheEntry | undefined, policy: Policy, now: number, reason: string): readonly string[] {
+    const d = policy.config.directory
+    const answer = entry?.answer
+    if (answer !== undefined && freshness(answer.at, now, d.cacheSeconds * 1000, d.graceSeconds * 1000) !== 'expired') {
+      logger.warn({ user, reason, ageSeconds: Math.round((now - answer.at) / 1000) }, 'directory: Jira cannot answer, using the last known groups')
+      return answer.groups
+    }
+    logger.warn({ user, reason }, 'directory: Jira cannot answer and no recent answer is known: no groups (group-gated actions are refused)')
+    return []
+  }
+
+  async function refresh(user: string, policy: Policy, entry: CacheEntry | undefined): Promise<readonly string[]> {
+    const result = await ask(user, policy)
+    const now = clock.now()
+    switch (result.kind) {
+      case 'answer':
+        cache.set(user, { answer: { groups: result.groups, at: now }, retryAt: 0 })
+        logger.debug({ user, groups: result.groups.length }, 'directory: groups from Jira')
+        return result.groups
+      case 'refused':
+        cache.set(user, { answer: { groups: [], at: now }, retryAt: 0 })
+        logger.warn({ user, reason: result.reason }, 'directory: Jira does not accept this user: no groups')
+        return []
+      case 'outage':
+        cache.set(user, { answer: entry?.answer, retryAt: now + retryMs })
+        return fallback(user, entry, policy, now, result.reason)
+    }
+  }
+
+  async function upstreamGroups(user: string, policy: Policy): Promise<readonly string[]> {
+    const d = policy.config.directory
+    const now = clock.now()
+    const entry = cache.get(user)
+    const answer = entry?.answer
+    if (answer !== undefined && freshness(answer.at, now, d.cacheSeconds * 1000, d.graceSeconds * 1000) === 'fresh') {
+      return answer.groups
+    }
+    if (entry !== undefined && now < entry.retryAt) return fallback(user, entry, policy, now, 'Jira failed a moment ago')
+    // Concurrent requests of one user share one lookup.
+    let pending = inflight.get(user)
+    if (pending === undefined) {
+      pending = refresh(user, policy, entry).finally(() => inflight.delete(user))
+      inflight.set(user, pending)
+    }
+    return pending
+  }
+
+  async function groupsOf(user: string, policy: Policy): Promise<readonly string[]> {
+    // Static groups from the policy count as well: an operator wrote them down on purpose.
+    const fromJira = await upstreamGroups(user, policy)
+    const fromPolicy = staticGroupsOf(policy, user)
+    if (fromPolicy.length === 0) return fromJira
+    return [...new Set([...fromJira, ...fromPolicy])]
+  }
+
+  return {
+    groupsOf,
+    async isAdmin(user, policy) {
+      // directory.admins.users needs no lookup, and must work while Jira is down.
+      if (policy.config.directory.admins.users.includes(user)) return true
+      if (policy.config.directory.admins.groups.length === 0) return false
+      return isAdminOf(policy, user, await groupsOf(user, policy))
+    },
+    clear: () => cache.clear(),
+    get cacheSize() {
+      return cache.size
+    },
+  }
+}

@@ -159,8 +159,8 @@ export async function start(options: StartOptions): Promise<Running> {
   })
   // ────────────────────────────────────────────────────────────────────────────────────────────────────
 
-  // The proxy chain, first match wins: session cookie, API token, Kerberos. The management API takes
-  // tokens, Kerberos and a Jira password (no cookie: it has no CSRF defence of its own).
+  // The proxy chain, first match wins: session cookie, API token, Kerberos. The management API's chain
+  // (session cookie with CSRF, tokens, Kerberos, a Jira password) is set with the token page below.
   const authenticators = options.authenticators ?? [sessions.authenticator, tokens.authenticator, spnego]
   // -----------------------------------------------------------------------------------------------------
 
@@ -209,10 +209,10 @@ export async function start(options: StartOptions): Promise<Running> {
 
   // --- Token page ----------------------------------------------------------------------------------------
   // The page scope, and the session cookie (CSRF-checked on changes) first in the management API's chain.
-  // Sessions: the page's minimal stand-in until the sessions feature passes its service as `sessions`.
+  // The page logs people in with the sessions above and counts failed logins in the same lockout.
   let page: TokenPageSetup
   try {
-    page = setupTokenPage({ runtime, store, clock, directory, tokens })
+    page = setupTokenPage({ runtime, directory, tokens, sessions: sessions.service, lockout })
   } catch (err) {
     await releaseStore()
     await directoryClient.close()

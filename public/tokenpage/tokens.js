@@ -32,7 +32,9 @@
   }
 
   async function call(method, url, body) {
-    const headers = { accept: 'application/json' }
+    // X-Requested-With: restgate answers a call without a live session with JSON only, never a Basic
+    // challenge (the browser would open its password dialog instead of this page's login form).
+    const headers = { accept: 'application/json', 'x-requested-with': 'XMLHttpRequest' }
     if (body !== undefined) headers['content-type'] = 'application/json'
     if (csrf !== null && method !== 'GET') headers['x-rg-csrf'] = csrf
     let res
@@ -47,6 +49,11 @@
     const code = data && data.code
     if (res.status === 401 && me !== null && code !== 'RG_ERR_LOGIN_FAILED') {
       throw new PageError(HUMAN.RG_ERR_SESSION_EXPIRED, 'RG_ERR_SESSION_EXPIRED', 401)
+    }
+    if (code === 'RG_ERR_LOCKED_OUT') {
+      // restgate's one lockout (per user and per address) says when in Retry-After, in seconds.
+      const minutes = Math.max(1, Math.ceil(Number(res.headers.get('retry-after') || 60) / 60))
+      throw new PageError(`Too many failed logins: try again in ${minutes} minute(s), or ask an administrator to clear the lockout.`, code, res.status)
     }
     throw new PageError(HUMAN[code] || (data && data.message) || `restgate answered ${res.status}: try again.`, code, res.status)
   }

@@ -19,8 +19,8 @@ import type { TokenService } from '../tokens/service.js'
 import type { PageAssets } from './assets.js'
 import { PAGE_HEADERS } from './headers.js'
 import { checkLogin } from './login.js'
-import type { LoginGuard } from './lockout.js'
-import type { SessionIssuer } from './sessions.js'
+import type { LockoutService } from '../lockout/service.js'
+import type { PageSessions, SessionFacts } from './sessions.js'
 
 export interface TokenPageOptions {
   readonly path: string
@@ -28,8 +28,8 @@ export interface TokenPageOptions {
   /** The management API's chain, the session authenticator (CSRF-checked) first. */
   readonly authenticators: readonly Authenticator[]
   readonly jiraPassword: Authenticator
-  readonly sessions: SessionIssuer
-  readonly guard: LoginGuard
+  readonly sessions: PageSessions
+  readonly lockout: LockoutService
   readonly directory: Directory
   readonly tokens: TokenService
 }
@@ -46,6 +46,8 @@ type LoginBody = Static<typeof LoginBody>
 const Session = Type.Object({
   user: Type.String(),
   method: Type.String(),
+  /** For a session: how it began (password, kerberos, token); otherwise the same as `method`. */
+  loginMethod: Type.String(),
   admin: Type.Boolean(),
   csrf: Type.Union([Type.String(), Type.Null()]),
   mayCreate: Type.Boolean(),
@@ -60,7 +62,7 @@ const Session = Type.Object({
 const TOKENS_API = `${API_PREFIX}/${TOKENS_FAMILY}/${TOKENS_VERSION}`
 
 export function tokenPagePlugin(options: TokenPageOptions): FastifyPluginAsync {
-  const { assets, sessions, guard, directory, tokens } = options
+  const { assets, sessions, lockout, directory, tokens } = options
 
   async function identify(request: FastifyRequest): Promise<AuthOutcome> {
     return runChain(options.authenticators, authRequestOf(request))
@@ -111,14 +113,16 @@ export function tokenPagePlugin(options: TokenPageOptions): FastifyPluginAsync {
       for (const [name, value] of Object.entries(outcome.responseHeaders ?? {})) reply.header(name, value as string | string[])
       const { user, method, sessionKey } = outcome.identity
       const policy = request.rg.policy
-      let csrf: string | null = null
-      if (method === 'session' && sessionKey !== undefined) {
-        csrf = await sessions.csrfOf(sessionKey)
+      let facts: SessionFacts | null = null
+      if (sessionKey !== undefined) {
+        // A session cookie, or (kerberos.sessions on) the session the Kerberos handshake just opened: its
+        // Set-Cookie is among the response headers above, so no second session is made.
+        facts = await sessions.factsOf(sessionKey)
       } else if ((method === 'kerberos' || method === 'password') && policy.config.sessions.enabled) {
         // A browser on a domain machine logged in by Kerberos: one session, so the page's calls that follow
         // carry a cookie and a CSRF token instead of a handshake each. Never for an API token: a session
         // would outgrow the token's scope.
-        csrf = (await sessions.issue(user, method, request, reply)).csrf
+        facts = await sessions.issue(user, method, request, reply)
       }
       const cfg = policy.config.apiTokens
       const [admin, mayCreate, mayWrite] = await Promise.all([
@@ -129,8 +133,9 @@ export function tokenPagePlugin(options: TokenPageOptions): FastifyPluginAsync {
       return {
         user,
         method,
+        loginMethod: facts?.loginMethod ?? method,
         admin,
-        csrf,
+        csrf: facts?.csrf ?? null,
         mayCreate,
         mayWrite,
         defaultLifetimeDays: cfg.defaultLifetimeDays,
@@ -146,7 +151,7 @@ export function tokenPagePlugin(options: TokenPageOptions): FastifyPluginAsync {
       if (!policy.config.sessions.enabled) {
         return sendError(reply, rgError('RG_ERR_FORBIDDEN', 'Logging in here needs restgate sessions, which are switched off (sessions.enabled)'))
       }
-      const result = await checkLogin(request.body, authRequestOf(request), options.jiraPassword, guard)
+      const result = await checkLogin(request.body, authRequestOf(request), options.jiraPassword, lockout)
       if (result instanceof Error) {
         request.rg.decision = result.code
         request.log.info({ user: request.body.username, code: result.code }, 'token page login refused')

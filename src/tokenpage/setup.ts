@@ -1,29 +1,25 @@
 // Everything the token page adds to a running restgate: the page scope, and the session authenticator
-// (CSRF-checked) that goes first in the management API's chain. main.ts calls this once at start.
+// (CSRF-checked) that goes first in the management API's chain. main.ts calls this once at start, after
+// sessions and lockout: the page logs people in with restgate's own sessions and counts failed logins in
+// the same lockout as every other login.
 import type { FastifyPluginAsync } from 'fastify'
-import type { Clock } from '../clock.js'
 import type { RuntimeHolder } from '../config/runtime.js'
 import type { Directory } from '../directory/static.js'
-import type { Store } from '../store/types.js'
 import type { Authenticator } from '../auth/types.js'
+import type { LockoutService } from '../lockout/service.js'
+import type { SessionService } from '../sessions/service.js'
 import type { TokenSetup } from '../tokens/setup.js'
 import { loadPageAssets } from './assets.js'
 import { requireCsrf } from './csrf.js'
-import { createCounterLoginGuard, type LoginGuard } from './lockout.js'
-import { createMinimalSessions } from './minimal-sessions.js'
-import type { PageSessions } from './sessions.js'
+import { pageSessions } from './sessions.js'
 import { tokenPagePlugin } from './plugin.js'
 
 export interface TokenPageDeps {
   readonly runtime: RuntimeHolder
-  readonly store: Store
-  readonly clock: Clock
   readonly directory: Directory
   readonly tokens: TokenSetup
-  /** The sessions feature's service; the minimal stand-in when absent. */
-  readonly sessions?: PageSessions
-  /** The lockout feature's guard; a store counter per user name when absent. */
-  readonly guard?: LoginGuard
+  readonly sessions: SessionService
+  readonly lockout: LockoutService
 }
 
 export interface TokenPageSetup {
@@ -38,12 +34,11 @@ export interface TokenPageSetup {
 
 export function setupTokenPage(deps: TokenPageDeps): TokenPageSetup {
   const config = deps.runtime.current.config
-  const sessions = deps.sessions ?? createMinimalSessions(deps)
-  const sessionAuthenticator = requireCsrf(sessions.authenticator, (key) => sessions.csrfOf(key))
+  const sessions = pageSessions(deps.sessions)
+  const sessionAuthenticator = requireCsrf(sessions.authenticator, async (key) => (await sessions.factsOf(key))?.csrf ?? null)
   const { tokens } = deps
   // Read at start, so a missing file stops restgate before it listens rather than on the first visit.
   const assets = config.tokenPage.enabled ? loadPageAssets(config.tokenPage.path) : undefined
-  const guard = deps.guard ?? createCounterLoginGuard(deps.store, deps.clock)
   return {
     sessionAuthenticator,
     scope: (authenticators) =>
@@ -55,7 +50,7 @@ export function setupTokenPage(deps: TokenPageDeps): TokenPageSetup {
             authenticators,
             jiraPassword: tokens.jiraPassword,
             sessions,
-            guard,
+            lockout: deps.lockout,
             directory: deps.directory,
             tokens: tokens.service,
           }),

@@ -5,7 +5,6 @@
 // ticket (chromium) opens the page and is logged in without the form.
 import t from 'tap'
 import { execFile } from 'node:child_process'
-import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { promisify } from 'node:util'
@@ -15,6 +14,7 @@ import { startStubJira } from '../helpers/stub-jira.js'
 import { startRestgate, testPolicy } from '../helpers/restgate.js'
 import { httpRequest } from '../helpers/http.js'
 import { tempDir } from '../helpers/tmp.js'
+import { sessionKeyOf } from '../../src/sessions/id.js'
 
 const exec = promisify(execFile)
 const CHROMIUM = '/usr/bin/chromium'
@@ -69,15 +69,15 @@ t.test('curl --negotiate gets a session as the Kerberos user; then the cookie al
   t.equal(login.status, 200)
   t.match(login.json, { user: 'alice', method: 'kerberos', admin: false, mayCreate: true })
   const csrf = login.json['csrf'] as string
-  t.match(csrf, /^[A-Za-z0-9_-]{43}$/)
+  t.match(csrf, /^[A-Za-z0-9_-]{32}$/)
   t.match(challenges(login.headers).at(-1), /^Negotiate [A-Za-z0-9+/=]{20,}$/, 'the mutual-authentication token on the answer')
-  t.match(login.headers, /^set-cookie: RESTGATE_SESSION=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict\r?$/im)
-  t.match(readFileSync(jar, 'utf8'), /#HttpOnly_localhost\tFALSE\t\/\tFALSE\t0\tRESTGATE_SESSION\t[A-Za-z0-9_-]{43}/)
+  t.match(login.headers, /^set-cookie: RESTGATE_SESSION=rgs_[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Lax\r?$/im)
+  t.match(readFileSync(jar, 'utf8'), /#HttpOnly_localhost\tFALSE\t\/\tFALSE\t\d+\tRESTGATE_SESSION\trgs_[A-Za-z0-9_-]{43}/)
 
   // The cookie alone: no Authorization header, no handshake.
   const again = await curl('alice', session, { negotiate: false, args: ['-b', jar] })
   t.equal(again.status, 200)
-  t.match(again.json, { user: 'alice', method: 'session', csrf })
+  t.match(again.json, { user: 'alice', method: 'session', loginMethod: 'kerberos', csrf })
   t.same(challenges(again.headers), [])
 
   const tokens = `${covered.base}/rest/ksso/api/apitokens/2.0/user/tokens`
@@ -99,10 +99,34 @@ t.test('an expired session on who-am-I carries the Negotiate challenge: the answ
   t.equal(bare.status, 401)
   t.equal(bare.json()['code'], 'RG_ERR_SESSION_EXPIRED')
   t.equal(bare.headers['www-authenticate'], 'Negotiate')
+  // On the management API: a script is challenged (curl --negotiate logs in again at once); the page's own
+  // call is not (it asks who-am-I above instead, and a browser gets one new session there).
+  const api = `${covered.rg.url}/rest/ksso/api/apitokens/2.0/user/tokens`
+  const script = await httpRequest(api, { headers: { cookie: stale } })
+  t.equal(script.json()['code'], 'RG_ERR_SESSION_EXPIRED')
+  t.equal(script.headers['www-authenticate'], 'Negotiate')
+  const fromPage = await httpRequest(api, { headers: { cookie: stale, 'x-requested-with': 'XMLHttpRequest' } })
+  t.equal(fromPage.status, 401)
+  t.equal(fromPage.json()['code'], 'RG_ERR_SESSION_EXPIRED')
+  t.equal(fromPage.headers['www-authenticate'], undefined)
+  t.match(String(fromPage.headers['set-cookie']), /^RESTGATE_SESSION=; Max-Age=0/, 'the dead cookie is cleared')
   const relogin = await curl('bob', session, { args: ['-H', `Cookie: ${stale}`] })
   t.equal(relogin.status, 200)
   t.match(relogin.json, { user: 'bob', method: 'kerberos' })
-  t.match(relogin.headers, /^set-cookie: RESTGATE_SESSION=(?!AAAA)[A-Za-z0-9_-]{43};/im, 'a new session, not the stale one')
+  t.match(relogin.headers, /^set-cookie: RESTGATE_SESSION=rgs_[A-Za-z0-9_-]{43};/im, 'a new session, not the stale one')
+})
+
+t.test('with kerberos.sessions on, who-am-I reuses the session the handshake opened: one cookie, one session', async (t) => {
+  const rg = await startRestgate(t, testPolicy(stub.url, { kerberos: { ...kerberos, paths: PAGE_PATHS, sessions: true } }))
+  const base = `http://localhost:${new URL(rg.url).port}`
+  const jar = join(dir, 'kerberos-sessions.jar')
+  const login = await curl('alice', `${base}/restgate/tokens/api/session`, { args: ['-c', jar] })
+  t.equal(login.status, 200)
+  t.match(login.json, { user: 'alice', method: 'kerberos', loginMethod: 'kerberos' })
+  t.equal([...login.headers.matchAll(/^set-cookie: RESTGATE_SESSION=rgs_/gim)].length, 1, 'one Set-Cookie')
+  t.equal(rg.logs.lines.filter((l) => l['event'] === 'session.create').length, 1, 'one session created')
+  const again = await curl('alice', `${base}/restgate/tokens/api/session`, { negotiate: false, args: ['-b', jar] })
+  t.match(again.json, { user: 'alice', method: 'session', loginMethod: 'kerberos', csrf: login.json['csrf'] }, "the handshake's session, with its CSRF token")
 })
 
 t.test('where kerberos.paths leaves the page out: no challenge at all, and a Negotiate token there is no login', async (t) => {
@@ -151,13 +175,14 @@ t.test('a browser with a Kerberos ticket opens the page and is logged in, withou
   t.equal(await page.locator('#who-name').textContent(), 'alice')
   t.equal(await page.locator('#login').isHidden(), true, 'the login form never showed')
   t.same(statuses, [200], 'the Negotiate round trip happened inside the browser: the page saw one answer')
-  t.match(await context.cookies(), [{ name: 'RESTGATE_SESSION', httpOnly: true, sameSite: 'Strict' }])
+  t.match(await context.cookies(), [{ name: 'RESTGATE_SESSION', httpOnly: true, sameSite: 'Lax' }])
   await page.locator('#tokens').waitFor()
   t.match(await page.locator('#tokens').textContent(), 'from-kerberos', "alice's token, created with curl above, is listed")
 
   // The session ends (idle timeout, logout elsewhere): the next action logs the browser in again by itself.
   const [cookie] = await context.cookies()
-  t.not(await covered.rg.store.deleteSession(createHash('sha256').update(cookie!.value).digest('hex')), null, 'the session is gone')
+  // Ended through the session service (as a logout in another tab does), so every instance's cache drops it.
+  t.not(await covered.rg.sessions.service.end(sessionKeyOf(covered.rg.tokens.service.hasher, cookie!.value), '127.0.0.1'), null, 'the session is gone')
   await page.locator('#reload').click()
   await page.locator('#message').getByText('you are logged in again').waitFor()
   t.equal(await page.locator('#login').isHidden(), true, 'still no login form')

@@ -4,6 +4,7 @@ import t from 'tap'
 import { startStubJira } from '../helpers/stub-jira.js'
 import { startRestgate, testPolicy, type PolicyInput } from '../helpers/restgate.js'
 import { httpRequest, type HttpResult } from '../helpers/http.js'
+import { sessionKeyOf } from '../../src/sessions/id.js'
 
 type T = Parameters<typeof startStubJira>[0]
 const T0 = Date.UTC(2026, 10, 23, 9)
@@ -52,6 +53,26 @@ t.test('the page and its two files: strict CSP, no framing, no caching, never fo
   t.equal(stub.requests.length, 0, 'Jira saw none of it')
 })
 
+t.test('the management API without a credential: Basic challenge for scripts, none for the page (no browser password prompt)', async (t) => {
+  const { rg, stub } = await setup(t)
+  const url = `${rg.url}/rest/ksso/api/apitokens/2.0/user/tokens`
+  const script = await httpRequest(url)
+  t.equal(script.status, 401)
+  t.match(String(script.headers['www-authenticate']), /^Basic realm=/, 'curl is told it may use Basic')
+  // The page's calls carry X-Requested-With (every call) and X-RG-CSRF (changes): a vanished cookie must
+  // give the page its JSON 401 (then its own login form), never the browser's password dialog.
+  const marked: Array<Record<string, string>> = [{ 'x-requested-with': 'XMLHttpRequest' }, { 'x-rg-csrf': 'stale' }]
+  for (const headers of marked) {
+    const page = await httpRequest(url, { headers })
+    t.equal(page.status, 401, Object.keys(headers)[0])
+    t.equal(page.json()['code'], 'RG_ERR_UNAUTHENTICATED')
+    t.equal(page.headers['www-authenticate'], undefined, 'no challenge')
+  }
+  const js = (await httpRequest(`${rg.url}/restgate/tokens/assets/tokens.js`)).body.toString()
+  t.match(js, "'x-requested-with': 'XMLHttpRequest'", 'the page sends the marker on every call')
+  t.equal(stub.requests.length, 0)
+})
+
 t.test('tokenPage.path moves the page; tokenPage.enabled: false leaves the path to Jira', async (t) => {
   const moved = await setup(t, { tokenPage: { path: '/self-service/api-tokens' } })
   const res = await httpRequest(`${moved.rg.url}/self-service/api-tokens`)
@@ -73,25 +94,31 @@ t.test('who am I: not logged in is a 401 without a Basic challenge (no browser p
   t.equal(res.headers['www-authenticate'], undefined)
 })
 
-t.test('login: a Jira password checked by Jira sets an HttpOnly SameSite=Strict session cookie', async (t) => {
+t.test('login: a Jira password checked by Jira opens a restgate session (the one cookie: HttpOnly, SameSite=Lax)', async (t) => {
   const { rg, stub, login } = await setup(t)
   const res = await login('alice', 'alice-pw')
   t.equal(res.status, 200)
   t.equal(res.headers['cache-control'], 'no-store')
   t.match(stub.requests.at(-1), { method: 'GET', url: '/rest/api/2/myself' })
   const setCookie = String(res.headers['set-cookie'])
-  t.match(setCookie, /^RESTGATE_SESSION=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict$/)
+  t.match(setCookie, /^RESTGATE_SESSION=rgs_[A-Za-z0-9_-]{43}; Max-Age=28800; Path=\/; HttpOnly; SameSite=Lax$/)
   const body = res.json()
   t.equal(body['user'], 'alice')
-  t.match(body['csrf'], /^[A-Za-z0-9_-]{43}$/)
+  t.match(body['csrf'], /^[A-Za-z0-9_-]{32}$/)
   const who = await httpRequest(`${rg.url}/restgate/tokens/api/session`, { headers: { cookie: `other=1; ${cookieOf(res)}` } })
   t.equal(who.status, 200)
-  t.match(who.json(), { user: 'alice', method: 'session', admin: false, csrf: body['csrf'], mayCreate: true, mayWrite: true, maxLifetimeDays: 365, api: '/rest/ksso/api/apitokens/2.0' })
+  t.match(who.json(), { user: 'alice', method: 'session', loginMethod: 'password', admin: false, csrf: body['csrf'], mayCreate: true, mayWrite: true, maxLifetimeDays: 365, api: '/rest/ksso/api/apitokens/2.0' })
   const value = cookieOf(res).split('=')[1]!
   t.notMatch(rg.logs.text(), value, 'the cookie value is never logged')
   t.notMatch(rg.logs.text(), 'alice-pw', 'nor the password')
   t.ok(rg.logs.lines.some((l) => l['audit'] === true && l['event'] === 'session.login' && l['actor'] === 'alice'), 'the login is audited')
   t.equal(JSON.stringify(await rg.store.getSession(value)), 'null', 'the store keeps a hash, not the value')
+  const record = await rg.store.getSession(sessionKeyOf(rg.tokens.service.hasher, value))
+  t.match(record, { user: 'alice', method: 'password', csrf: body['csrf'] }, "one record type: the sessions service's, the CSRF token in it")
+  // The same cookie is a restgate session on the proxy too (main's sessions, one cookie name).
+  const proxied = await httpRequest(`${rg.url}/rest/api/2/issue/X`, { headers: { cookie: cookieOf(res) } })
+  t.equal(proxied.status, 200)
+  t.equal(stub.requests.at(-1)!.headers['x-forwarded-user'], 'alice')
 })
 
 t.test('login refused: a clear 401, nothing set; restgate tokens are not passwords; bad bodies are 400', async (t) => {
@@ -115,17 +142,34 @@ t.test('login refused: a clear 401, nothing set; restgate tokens are not passwor
 })
 
 t.test('failed logins count toward lockout: past lockout.maxFailures, refused without asking Jira, until the window ends', async (t) => {
-  const { login, stub, clock } = await setup(t, { lockout: { maxFailures: 3, window: '15m' } })
+  const { login, stub, clock, rg } = await setup(t, { lockout: { maxFailures: 3, window: '15m' } })
   for (let i = 0; i < 3; i++) t.equal((await login('alice', 'wrong')).status, 401)
   const asked = stub.requests.length
   const locked = await login('alice', 'alice-pw')
   t.equal(locked.status, 403)
   t.equal(locked.json()['code'], 'RG_ERR_LOCKED_OUT')
-  t.match(locked.json()['message'], /Too many failed logins for alice: try again in 15 minute/)
+  t.match(locked.json()['message'], /Too many failed logins/)
   t.equal(locked.headers['retry-after'], String(15 * 60))
+  t.equal(locked.headers['x-seraph-loginreason'], 'AUTHENTICATION_DENIED')
   t.equal(stub.requests.length, asked, 'Jira was not asked')
+  // The same lockout as everywhere: alice's Basic call on the management API is refused too.
+  const api = await httpRequest(`${rg.url}/rest/ksso/api/apitokens/2.0/user/tokens`, { headers: { authorization: 'Basic ' + Buffer.from('alice:alice-pw').toString('base64') } })
+  t.equal(api.status, 403)
+  t.equal(api.json()['code'], 'RG_ERR_LOCKED_OUT')
+  t.match(await rg.lockout.status('alice'), { count: 3 }, 'the page failures are in the shared per-user counter')
   clock.at += 15 * 60_000
   t.equal((await login('alice', 'alice-pw')).status, 200, 'the window passed')
+})
+
+t.test('failed page logins count per address too: guessing many accounts from one address locks the address', async (t) => {
+  const { login, stub } = await setup(t, { lockout: { maxFailures: 3, window: '15m' } })
+  stub.users.set('bob', { password: 'bob-pw' })
+  for (const user of ['alice', 'bob', 'carol']) t.equal((await login(user, 'wrong')).status, 401, user)
+  const asked = stub.requests.length
+  const locked = await login('bob', 'bob-pw')
+  t.equal(locked.status, 403, 'bob has one failure, but the address has three')
+  t.equal(locked.json()['code'], 'RG_ERR_LOCKED_OUT')
+  t.equal(stub.requests.length, asked, 'Jira was not asked')
 })
 
 t.test('sessions: idle timeout ends one (log in again); logout ends it at once; sessions off means no login form', async (t) => {

@@ -26,6 +26,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
+# The token page's HTML, CSS and script, read at start from beside dist/.
+COPY public ./public
 COPY config ./config
 ENV NODE_ENV=production \
     RESTGATE_CONFIG=/etc/restgate/restgate.yaml \

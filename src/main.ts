@@ -26,6 +26,7 @@ import { createPolicyMaterial } from './config/material.js'
 import { createStore } from './store/create.js'
 import type { Store } from './store/types.js'
 import { setupTokens, type TokenSetup } from './tokens/setup.js'
+import { setupTokenPage, type TokenPageSetup } from './tokenpage/setup.js'
 import { createLockoutService, type LockoutService } from './lockout/service.js'
 import { setupSessions, type SessionSetup } from './sessions/setup.js'
 import { LOCKOUT_FAMILY, LOCKOUT_VERSION, lockoutRoutes } from './api/lockout.js'
@@ -165,10 +166,9 @@ export async function start(options: StartOptions): Promise<Running> {
   })
   // ────────────────────────────────────────────────────────────────────────────────────────────────────
 
-  // The proxy chain, first match wins: session cookie, API token, Kerberos. The management API takes
-  // tokens, Kerberos and a Jira password (no cookie: it has no CSRF defence of its own).
+  // The proxy chain, first match wins: session cookie, API token, Kerberos. The management API's chain
+  // (session cookie with CSRF, tokens, Kerberos, a Jira password) is set with the token page below.
   const authenticators = options.authenticators ?? [sessions.authenticator, tokens.authenticator, spnego]
-  const apiAuthenticators = options.authenticators === undefined ? [tokens.authenticator, spnego, tokens.jiraPassword] : undefined
   // -----------------------------------------------------------------------------------------------------
 
   const reloader = createReloader({
@@ -212,7 +212,26 @@ export async function start(options: StartOptions): Promise<Running> {
     snapshots.apiFamily,
     [LOCKOUT_FAMILY, LOCKOUT_VERSION, lockoutRoutes({ lockout, clock })] as const,
   ]
-  const localScopes = [sessions.resource]
+  // -----------------------------------------------------------------------------------------------------
+
+  // --- Token page ----------------------------------------------------------------------------------------
+  // The page scope, and the session cookie (CSRF-checked on changes) first in the management API's chain.
+  // The page logs people in with the sessions above and counts failed logins in the same lockout.
+  let page: TokenPageSetup
+  try {
+    page = setupTokenPage({ runtime, directory, tokens, sessions: sessions.service, lockout })
+  } catch (err) {
+    await releaseStore()
+    await directoryClient.close()
+    await upstream.close()
+    throw err
+  }
+  const apiAuthenticators =
+    options.authenticators === undefined
+      ? [page.sessionAuthenticator, tokens.authenticator, spnego, tokens.jiraPassword]
+      : undefined
+  const pageScope = page.scope(apiAuthenticators ?? [page.sessionAuthenticator, ...authenticators])
+  const localScopes = pageScope === undefined ? [sessions.resource] : [sessions.resource, pageScope]
   // -----------------------------------------------------------------------------------------------------
 
   const deps: AppDeps = {

@@ -1,4 +1,5 @@
 // Who may call a management API route, declared on the route itself (`config.access`), never by URL prefix.
+import type { IncomingHttpHeaders } from 'node:http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { rgError } from '../errors.js'
 import { runChain } from '../auth/chain.js'
@@ -16,6 +17,24 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * A call made by a page's own script (the token page): it carries X-Requested-With on every call and
+ * X-RG-CSRF on changes. Neither comes with a plain navigation or a cross-site form (a cross-origin fetch
+ * that sets one needs a CORS preflight restgate never grants).
+ */
+export function fromPageScript(headers: IncomingHttpHeaders): boolean {
+  return headers['x-requested-with'] !== undefined || headers['x-rg-csrf'] !== undefined
+}
+
+/**
+ * A script (curl, PowerShell) is told it may answer with Basic. A page's own script is not: a browser
+ * answers a Basic challenge to fetch() with its password dialog, so when the session cookie is gone (expired,
+ * logged out in another tab) the token page would show a browser prompt instead of its own login form.
+ */
+export function wantsBasicChallenge(headers: IncomingHttpHeaders): boolean {
+  return !fromPageScript(headers)
+}
+
 export function createApiAuthHook(authenticators: readonly Authenticator[], directory: Directory) {
   return async function apiAuth(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     const access = request.routeOptions.config.access ?? 'user'
@@ -30,7 +49,7 @@ export function createApiAuthHook(authenticators: readonly Authenticator[], dire
       const policy = request.rg.policy
       const challenges: string[] = []
       if (kerberosChallenges(policy, authReq.path, authReq.ip, request.headers['user-agent'])) challenges.push('Negotiate')
-      challenges.push(`Basic realm="${policy.config.server.realm}"`)
+      if (wantsBasicChallenge(request.headers)) challenges.push(`Basic realm="${policy.config.server.realm}"`)
       request.rg.decision = 'no identity'
       return sendError(reply, rgError('RG_ERR_UNAUTHENTICATED', undefined, { 'www-authenticate': challenges }))
     }

@@ -21,13 +21,26 @@ export const CreateBody = Type.Object(
       }),
     ),
     isValidForever: Type.Optional(Type.Boolean({ ...rule('true or false') })),
+    // restgate's additions (Kantega has neither): what the token may do, and where.
+    scope: Type.Optional(Type.Union([Type.Literal('read'), Type.Literal('write')], { ...rule('"read" or "write"') })),
+    paths: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 500, ...rule('a path glob starting with / (* one segment, ** any depth)') }), {
+        minItems: 1,
+        maxItems: 50,
+        ...rule('a list of 1 to 50 path globs, like ["/rest/api/2/search", "/rest/api/2/issue/**"]'),
+      }),
+    ),
   },
   { additionalProperties: false },
 )
 export type CreateBody = Static<typeof CreateBody>
 
 export const RefreshBody = Type.Object(
-  { apiToken: Type.Optional(Type.String({ maxLength: 1024, ...rule('the API token text') })) },
+  {
+    apiToken: Type.Optional(Type.String({ maxLength: 1024, ...rule('the API token text') })),
+    // restgate's addition, for the token page: one of the caller's own tokens, by id.
+    id: Type.Optional(Id),
+  },
   { additionalProperties: false },
 )
 export type RefreshBody = Static<typeof RefreshBody>

@@ -8,7 +8,7 @@ import type { TokenRecord } from '../store/types.js'
 import {
   CreateBody,
   CreatedView,
-    ExpiryStatus,
+  ExpiryStatus,
   IdParams,
   IdQuery,
   RefreshBody,
@@ -52,6 +52,8 @@ export function userTokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): voi
           description: body.description,
           validForDays: body.validForDays === undefined ? undefined : Number(body.validForDays),
           isValidForever: body.isValidForever,
+          scope: body.scope,
+          paths: body.paths,
         },
         policy,
       )
@@ -85,8 +87,13 @@ export function userTokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): voi
     async (request) => {
       const caller = callerOf(request).identity
       const secret = request.body?.apiToken
+      const id = request.body?.id
       let record: TokenRecord | null
-      if (secret !== undefined) {
+      if (secret !== undefined && id !== undefined) {
+        throw rgError('RG_ERR_BAD_REQUEST', 'Send either apiToken or id, not both')
+      } else if (id !== undefined) {
+        record = await ownToken(caller.user, id)
+      } else if (secret !== undefined) {
         if (classifyToken(secret) !== 'token') {
           throw rgError('RG_ERR_BAD_REQUEST', 'body.apiToken is not a restgate API token (wrong prefix, length or checksum)')
         }
@@ -96,7 +103,7 @@ export function userTokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): voi
       } else if (caller.tokenId !== undefined) {
         record = await ownToken(caller.user, caller.tokenId)
       } else {
-        throw rgError('RG_ERR_BAD_REQUEST', 'Send the token to refresh as {"apiToken": "..."} or authenticate with it')
+        throw rgError('RG_ERR_BAD_REQUEST', 'Send the token to refresh as {"apiToken": "..."} or {"id": N}, or authenticate with it')
       }
       const updated = await service.refresh(record, request.rg.policy)
       auditToken(requestLogger(request), 'token.refresh', updated, auditContext(request))

@@ -12,7 +12,7 @@ import { tokensApply } from '../policy/decide.js'
 import { StoreUnavailableError } from '../store/types.js'
 import { classifyToken } from '../tokens/format.js'
 import { isExpired } from '../tokens/lifetime.js'
-import { tokenAllows } from '../tokens/permissions.js'
+import { scopeRefusal } from '../tokens/permissions.js'
 import type { CachedToken, TokenService } from '../tokens/service.js'
 import type { LockoutService } from '../lockout/service.js'
 import type { Clock } from '../clock.js'
@@ -114,8 +114,13 @@ export function createApiTokenAuthenticator(deps: ApiTokenAuthDeps): TokenAuthen
       return rgError('RG_ERR_STORE_UNAVAILABLE', 'Group membership could not be checked: try again shortly')
     }
     if (!active) return refuse(req, 'RG_ERR_TOKEN_INACTIVE', 'owner may no longer hold tokens', undefined, r.id)
-    if (!tokenAllows(r.scope, token.paths, req.method, req.path)) {
-      return refuse(req, 'RG_ERR_TOKEN_SCOPE', 'outside the token scope', undefined, r.id)
+    // From the cached record: scope and compiled paths cost no store round trip.
+    const outside = scopeRefusal(r.scope, token.paths, req.method, req.path)
+    if (outside === 'method') {
+      return refuse(req, 'RG_ERR_TOKEN_SCOPE', 'read token, unsafe method', `This API token has scope "read": it allows GET, HEAD and OPTIONS only, not ${req.method}. Use a token with scope "write"`, r.id)
+    }
+    if (outside === 'path') {
+      return refuse(req, 'RG_ERR_TOKEN_SCOPE', 'outside the token paths', `This API token is limited to the paths ${r.paths!.join(', ')}: ${req.path} is outside them`, r.id)
     }
     service.noteUse(r.id, req.ip)
     if (!cached && lockout !== undefined) void lockout.succeed(req.ip, req.policy)

@@ -26,10 +26,14 @@ import type { AuthOutcome, AuthRequest, AuthSuccess, Authenticator, Identity } f
  * returns its `Set-Cookie`, so scripts that keep cookies (PowerShell -WebSession) skip the next handshake.
  * Left unset until then.
  */
-export type AfterHandshake = (
-  identity: Identity,
-  req: AuthRequest,
-) => Promise<Readonly<Record<string, string | readonly string[]>> | undefined>
+/** What the session hook adds after a handshake: response headers (its Set-Cookie), and the session it opened. */
+export interface HandshakeExtras {
+  readonly headers: Readonly<Record<string, string | readonly string[]>>
+  /** The store key of the session the hook opened; set on the identity, so the token page reuses it. */
+  readonly sessionKey?: string
+}
+
+export type AfterHandshake = (identity: Identity, req: AuthRequest) => Promise<HandshakeExtras | undefined>
 
 export interface SpnegoOptions {
   readonly kerberos: KerberosHolder
@@ -100,12 +104,16 @@ export function createSpnegoAuthenticator(options: SpnegoOptions): Authenticator
       }
     }
 
-    const identity: Identity = { user: mapped.user, method: 'kerberos' }
+    let identity: Identity = { user: mapped.user, method: 'kerberos' }
     const responseHeaders: Record<string, string | readonly string[]> = {}
     if (accepted.responseToken !== null && accepted.responseToken.length > 0) {
       responseHeaders['www-authenticate'] = `Negotiate ${accepted.responseToken}`
     }
-    if (afterHandshake !== undefined) Object.assign(responseHeaders, await afterHandshake(identity, req))
+    const extras = afterHandshake === undefined ? undefined : await afterHandshake(identity, req)
+    if (extras !== undefined) {
+      Object.assign(responseHeaders, extras.headers)
+      if (extras.sessionKey !== undefined) identity = { ...identity, sessionKey: extras.sessionKey }
+    }
     metrics.kerberosHandshakes.inc({ outcome: 'success' })
     req.log.debug({ kerberos: { principal: accepted.principal, user: mapped.user } }, 'Kerberos handshake accepted')
     const success: AuthSuccess = { identity, consumed: 'authorization', responseHeaders }

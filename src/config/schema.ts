@@ -298,7 +298,7 @@ const Snapshots = Type.Object(
 
 const TokenPage = Type.Object(
   {
-    enabled: Type.Boolean({ default: true }),
+    enabled: Type.Boolean({ default: true, restart: true }),
     path: Type.String({ default: '/restgate/tokens', pattern: '^(/[A-Za-z0-9._~-]+)+$', restart: true, ...rule('an absolute path like /restgate/tokens') }),
   },
   { additionalProperties: false, default: {} },

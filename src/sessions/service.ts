@@ -43,6 +43,12 @@ export interface SessionService {
   create(user: string, method: AuthMethod, ip: string): Promise<{ id: string; record: SessionRecord }>
   /** What a cookie value stands for. Rejects with StoreUnavailableError when the store must be asked and cannot answer. */
   resolve(id: string, ip?: string): Promise<Resolved>
+  /**
+   * The record of a session by its store key, from the cache when this instance holds it (it does right
+   * after `resolve`), else from the store; null when there is none. No expiry check: for a caller that
+   * already resolved the session on this request (the token page's CSRF token and login method).
+   */
+  peek(key: string): Promise<SessionRecord | null>
   /** Ends a session everywhere; the ended record, or null when there was none. */
   end(key: string, ip: string): Promise<SessionRecord | null>
   /** Writes pending "last seen" updates now. */
@@ -175,6 +181,12 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
         if (pending.size < MAX_PENDING || pending.has(key)) pending.set(key, now)
       }
       return { kind: 'valid', record: entry.record }
+    },
+
+    async peek(key) {
+      const now = clock.now()
+      const entry = cache.get(key, now) ?? (await load(key, now))
+      return entry === null ? null : entry.record
     },
 
     async end(key, ip) {

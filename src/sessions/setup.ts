@@ -7,6 +7,7 @@ import type { Clock } from '../clock.js'
 import type { RuntimeHolder } from '../config/runtime.js'
 import type { AuthRequest, Authenticator, Identity } from '../auth/types.js'
 import type { TokenAuthenticator } from '../auth/api-token.js'
+import type { HandshakeExtras } from '../auth/spnego.js'
 import type { LockoutService } from '../lockout/service.js'
 import type { ProxyPluginOptions } from '../proxy/plugin.js'
 import type { Store } from '../store/types.js'
@@ -31,8 +32,8 @@ export interface SessionSetup {
   readonly authenticator: Authenticator
   /** The /rest/auth/1/session scope; buildApp registers it with the proxy's options. */
   readonly resource: FastifyPluginAsync<ProxyPluginOptions>
-  /** For the Kerberos authenticator: after a handshake, open a session and return its Set-Cookie. */
-  afterHandshake(identity: Identity, req: AuthRequest): Promise<Readonly<Record<string, string>> | undefined>
+  /** For the Kerberos authenticator: after a handshake, open a session; its Set-Cookie and store key. */
+  afterHandshake(identity: Identity, req: AuthRequest): Promise<HandshakeExtras | undefined>
   close(): Promise<void>
 }
 
@@ -54,7 +55,10 @@ export function setupSessions(deps: SessionSetupDeps): SessionSetup {
       if (!cfg.sessions.enabled || !cfg.kerberos.sessions) return undefined
       const { id, record } = await service.create(identity.user, identity.method, req.ip)
       const secure = cookieIsSecure(cfg.sessions.secure, req.secure)
-      return { 'set-cookie': sessionCookie(cfg.sessions.cookieName, id, record.absoluteExpiresAt - record.createdAt, secure) }
+      return {
+        headers: { 'set-cookie': sessionCookie(cfg.sessions.cookieName, id, record.absoluteExpiresAt - record.createdAt, secure) },
+        sessionKey: record.key,
+      }
     },
     close: () => service.close(),
   }

@@ -16,7 +16,9 @@ import { generateToken } from './format.js'
 import type { TokenHasher } from './hash.js'
 import { HashKeyMismatchError, checkHashKey } from './hash-key.js'
 import { decideLifetime, expiryFor, isExpired, refreshedExpiry, type LifetimeRequest } from './lifetime.js'
-import { mayHoldTokens } from './permissions.js'
+import { mayCreateWrite, mayHoldTokens } from './permissions.js'
+import { firstOutside } from './path-scope.js'
+import { globToRegexSource } from '../policy/glob.js'
 import { localDateTime } from './time.js'
 import { createUsageRecorder, type UsageRecorder } from './usage.js'
 
@@ -62,6 +64,8 @@ export interface TokenService {
   isActive(token: CachedToken, policy: Policy): Promise<boolean>
   /** Same rule for a user, for listings and the create check. */
   userMayHoldTokens(user: string, policy: Policy): Promise<boolean>
+  /** Whether the user may create write tokens (apiTokens.scopes.allowWrite). */
+  userMayCreateWrite(user: string, policy: Policy): Promise<boolean>
   noteUse(id: number, ip: string): void
   /** Writes pending "last used" updates now (they are otherwise written every few seconds). */
   flushUsage(): Promise<void>
@@ -83,6 +87,26 @@ export function cacheKey(secret: string): string {
 
 export function defaultTokenName(now: number): string {
   return `api_token_${localDateTime(now, 'millis')}`
+}
+
+/** A token's own paths: valid globs within apiTokens.paths, or a 400 that names the first bad one. */
+export function checkTokenPaths(paths: readonly string[] | null, allowed: readonly string[]): readonly string[] | null {
+  if (paths === null) return null
+  for (const glob of paths) {
+    try {
+      globToRegexSource(glob)
+    } catch (err) {
+      throw rgError('RG_ERR_BAD_REQUEST', `paths: ${(err as Error).message}`)
+    }
+  }
+  const outside = firstOutside(paths, allowed)
+  if (outside !== undefined) {
+    throw rgError(
+      'RG_ERR_BAD_REQUEST',
+      `paths: "${outside}" reaches beyond where API tokens are accepted (apiTokens.paths: ${allowed.join(', ')})`,
+    )
+  }
+  return [...new Set(paths)]
 }
 
 export function createTokenService(options: TokenServiceOptions): TokenService {
@@ -159,6 +183,28 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     return mayHoldTokens(creators, groups, admin)
   }
 
+  async function userMayCreateWrite(user: string, policy: Policy): Promise<boolean> {
+    const writers = policy.config.apiTokens.scopes.allowWrite
+    if (writers.length === 0) return true
+    const [groups, admin] = await Promise.all([directory.groupsOf(user, policy), directory.isAdmin(user, policy)])
+    return mayCreateWrite(writers, groups, admin)
+  }
+
+  /**
+   * The scope a new token gets. Asked for write without the right: 400 with the reason. Not asked: write
+   * (Kantega's shape) for those who may, read for everyone else, so a plain create never fails on it.
+   */
+  async function decideScope(owner: string, requested: TokenScope | undefined, policy: Policy): Promise<TokenScope> {
+    if (requested === 'read') return 'read'
+    const mayWrite = await userMayCreateWrite(owner, policy)
+    if (mayWrite) return 'write'
+    if (requested === undefined) return 'read'
+    throw rgError(
+      'RG_ERR_BAD_REQUEST',
+      `You may create read tokens only (scope "read"): write tokens are for members of ${policy.config.apiTokens.scopes.allowWrite.join(', ')} (apiTokens.scopes.allowWrite)`,
+    )
+  }
+
   return {
     hasher,
     checkKey,
@@ -203,6 +249,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     },
 
     userMayHoldTokens,
+    userMayCreateWrite,
 
     noteUse(id, ip) {
       usage.note(id, clock.now(), ip)
@@ -213,6 +260,8 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     async create(owner, input, policy) {
       const lifetime = decideLifetime(policy.config.apiTokens, input)
       if (!lifetime.ok) throw lifetime.error
+      const paths = checkTokenPaths(input.paths ?? null, policy.config.apiTokens.paths)
+      const scope = await decideScope(owner, input.scope, policy)
       await keyReady()
       const now = clock.now()
       const secret = generateToken()
@@ -224,8 +273,8 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         createdAt: now,
         expiresAt: expiryFor(lifetime.days, now),
         lifetimeDays: lifetime.days,
-        scope: input.scope ?? 'write',
-        paths: input.paths ?? null,
+        scope,
+        paths,
       })
       return { record, secret }
     },

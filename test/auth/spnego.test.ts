@@ -172,12 +172,13 @@ t.test('the session hook: its headers join the response, after the mutual token'
     extra: {
       afterHandshake: async (identity) => {
         seen.push(identity.user)
-        return { 'set-cookie': 'RESTGATE_SESSION=abc; HttpOnly' }
+        return { headers: { 'set-cookie': 'RESTGATE_SESSION=abc; HttpOnly' }, sessionKey: 'k1' }
       },
     },
   })
   const out = (await run(policy(), { authorization: `Negotiate ${token('a')}` })) as AuthSuccess
   t.same(seen, ['alice'])
+  t.same(out.identity, { user: 'alice', method: 'kerberos', sessionKey: 'k1' }, 'the session it opened is on the identity; the method stays kerberos')
   t.same(out.responseHeaders, {
     'www-authenticate': 'Negotiate oRQwEqADCgEAoQsGCSqGSIb3EgECAg==',
     'set-cookie': 'RESTGATE_SESSION=abc; HttpOnly',

@@ -36,6 +36,7 @@ t.test('the restart-only keys, derived from the schema', async (t) => {
     'store.redis',
     'kerberos.replayCacheDir',
     'apiTokens.hashKeyFile',
+    'tokenPage.enabled',
     'tokenPage.path',
   ])
 })

@@ -166,3 +166,19 @@ t.test('store down: a cached session stays valid, an uncached one fails closed',
   await t.rejects(fresh.service.resolve(other.id), StoreUnavailableError)
   await t.rejects(service.create('carol', 'token', 'ip'), StoreUnavailableError)
 })
+
+t.test('peek: the record (CSRF token, login method) from the cache after resolve, from the store otherwise', async (t) => {
+  const { store, service, file, clock } = setup(t)
+  const { id, record } = await service.create('alice', 'password', '10.0.0.1')
+  t.equal((await service.resolve(id)).kind, 'valid')
+  const reads = store.calls['getSession'] ?? 0
+  t.match(await service.peek(record.key), { user: 'alice', method: 'password', csrf: record.csrf })
+  t.equal(store.calls['getSession'] ?? 0, reads, 'no store round trip for a session this instance holds')
+  t.match(record.csrf, /^[A-Za-z0-9_-]{32}$/, '192 random bits per session')
+
+  const other = setup(t, file, clock)
+  t.match(await other.service.peek(record.key), { method: 'password', csrf: record.csrf }, 'another instance reads it from the store')
+  t.equal(await service.peek('no-such-key'), null)
+  await service.end(record.key, '10.0.0.1')
+  t.equal(await service.peek(record.key), null, 'an ended session has none')
+})

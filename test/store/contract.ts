@@ -98,6 +98,19 @@ export function storeContract(t: Test, namespace: (t: Test) => Promise<OpenStore
     t.ok(c.id > b.id, 'a deleted id is not reused')
   })
 
+  t.test('tokens: scope and own paths survive the round trip', async (t) => {
+    const { store } = await fresh(t)
+    const read = await store.createToken(newToken({ scope: 'read', paths: ['/rest/api/2/search', '/rest/api/2/issue/*'] }))
+    const write = await store.createToken(newToken({ scope: 'write', paths: null }))
+    for (const got of [await store.getToken(read.id), await store.findTokenByHash(read.hash), (await store.listTokens('alice')).find((r) => r.id === read.id)]) {
+      t.equal(got?.scope, 'read')
+      t.same(got?.paths, ['/rest/api/2/search', '/rest/api/2/issue/*'])
+    }
+    const w = await store.getToken(write.id)
+    t.equal(w?.scope, 'write')
+    t.equal(w?.paths, null)
+  })
+
   t.test('tokens: a duplicate hash is a conflict, and nothing changes', async (t) => {
     const { store } = await fresh(t)
     const a = await store.createToken(newToken({ hash: 'same' }))

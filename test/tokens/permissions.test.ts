@@ -1,6 +1,6 @@
 // Who may hold tokens (creators.groups, admins) and what a token may reach (scope, own paths).
 import t from 'tap'
-import { mayHoldTokens, tokenAllows } from '../../src/tokens/permissions.js'
+import { mayCreateWrite, mayHoldTokens, scopeRefusal, tokenAllows } from '../../src/tokens/permissions.js'
 import { compilePathMatcher } from '../../src/policy/glob.js'
 
 t.test('mayHoldTokens', async (t) => {
@@ -19,4 +19,20 @@ t.test('tokenAllows', async (t) => {
   const paths = compilePathMatcher(['/rest/api/2/search'])
   t.equal(tokenAllows('write', paths, 'GET', '/rest/api/2/search'), true)
   t.equal(tokenAllows('write', paths, 'GET', '/rest/api/2/issue/X'), false)
+})
+
+t.test('scopeRefusal names what refuses: the method for a read token, then the token\'s own paths', async (t) => {
+  const paths = compilePathMatcher(['/rest/api/2/search'])
+  t.equal(scopeRefusal('read', null, 'OPTIONS', '/rest/api/2/issue'), undefined)
+  for (const m of ['POST', 'PUT', 'PATCH', 'DELETE', 'PROPFIND', 'get']) t.equal(scopeRefusal('read', null, m, '/x'), 'method', m)
+  t.equal(scopeRefusal('read', paths, 'POST', '/rest/api/2/search'), 'method')
+  t.equal(scopeRefusal('read', paths, 'GET', '/rest/api/2/issue/X'), 'path')
+  t.equal(scopeRefusal('write', paths, 'DELETE', '/rest/api/2/search'), undefined)
+})
+
+t.test('mayCreateWrite: empty allowWrite is everyone; otherwise members and admins', async (t) => {
+  t.equal(mayCreateWrite([], [], false), true)
+  t.equal(mayCreateWrite(['writers'], ['readers'], false), false)
+  t.equal(mayCreateWrite(['writers'], ['writers'], false), true)
+  t.equal(mayCreateWrite(['writers'], [], true), true)
 })

@@ -2,6 +2,7 @@
 # CPU profile of restgate forwarding with authentication off, under wrk load (as benchmark case 3):
 #   scripts/profile.sh [seconds=5] [out-dir]
 # TOKEN=1 scripts/profile.sh ... profiles case 4e instead: one API token in Basic, a cache hit.
+# SESSION=1 scripts/profile.sh ... profiles case 5: a session cookie (logged in once with a token), a cache hit.
 # Prints CPU µs per request and the top self-time entries; leaves the .cpuprofile in out-dir for DevTools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,7 @@ out=${2:-$(mktemp -d /tmp/restgate-profile-XXXXXX)}
 mkdir -p "$out"
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 stub=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-tokens_enabled=false; [ -n "${TOKEN:-}" ] && tokens_enabled=true
+tokens_enabled=false; [ -n "${TOKEN:-}${SESSION:-}" ] && tokens_enabled=true
 cat > "$out/policy.yaml" <<YAML
 server: { host: 127.0.0.1, port: $port, admin: { enabled: false } }
 upstream: { url: "http://127.0.0.1:$stub" }
@@ -21,7 +22,7 @@ anonymous: passthrough
 logging: { level: info, accessLog: true }
 YAML
 auth=()
-if [ -n "${TOKEN:-}" ]; then
+if [ -n "${TOKEN:-}${SESSION:-}" ]; then
   secret=$(node --input-type=module -e "import { seedTokens } from './dist/bench/tokens.js'; const s = await seedTokens({ type: 'embedded', path: '$out/rg.db' }, '$out/hash.key', 1, 1); console.log(s.secrets[0])")
   auth=(-H "Authorization: Basic $(printf 'bench:%s' "$secret" | base64 -w0)")
 else
@@ -31,6 +32,14 @@ node dist/bench/servers/stub-jira.js "$stub" & stub_pid=$!
 node --cpu-prof --cpu-prof-dir="$out" dist/src/cli.js --config "$out/policy.yaml" > "$out/rg.log" 2> "$out/rg.err" & rg_pid=$!
 trap 'kill $stub_pid 2>/dev/null || true; kill $rg_pid 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -fs "${auth[@]}" "http://127.0.0.1:$port/rest/api/2/issue/X" >/dev/null && break; sleep 0.1; done
+if [ -n "${SESSION:-}" ]; then
+  # Jira's session API shape with the token as the password; then only the cookie on every request.
+  cookie=$(curl -fs -D - -o /dev/null -H 'Content-Type: application/json' \
+    --data "{\"username\":\"bench\",\"password\":\"$secret\"}" "http://127.0.0.1:$port/rest/auth/1/session" |
+    tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(RESTGATE_SESSION=[^;]*\).*/\1/p' | head -n1)
+  [ -n "$cookie" ] || { echo "session login failed" >&2; exit 1; }
+  auth=(-H "Cookie: $cookie")
+fi
 cpus=$(nproc)
 pin_rg=$((cpus - 1)); pin_rest=0
 [ "$cpus" -gt 1 ] && taskset -a -p -c $pin_rg $rg_pid >/dev/null && taskset -a -p -c $pin_rest $stub_pid >/dev/null

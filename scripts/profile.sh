@@ -23,7 +23,9 @@ logging: { level: info, accessLog: true }
 YAML
 auth=()
 if [ -n "${TOKEN:-}${SESSION:-}" ]; then
-  secret=$(node --input-type=module -e "import { seedTokens } from './dist/bench/tokens.js'; const s = await seedTokens({ type: 'embedded', path: '$out/rg.db' }, '$out/hash.key', 1, 1); console.log(s.secrets[0])")
+  # The session login takes a write token (as bench case 5 seeds it).
+  scope=read; [ -n "${SESSION:-}" ] && scope=write
+  secret=$(node --input-type=module -e "import { seedTokens } from './dist/bench/tokens.js'; const s = await seedTokens({ type: 'embedded', path: '$out/rg.db' }, '$out/hash.key', 1, 1, '$scope'); console.log(s.secrets[0])")
   auth=(-H "Authorization: Basic $(printf 'bench:%s' "$secret" | base64 -w0)")
 else
   head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$out/hash.key"

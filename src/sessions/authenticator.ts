@@ -7,7 +7,7 @@
 // Negotiate), that explicit credential decides (an API token or a Kerberos ticket logs in; a Jira password
 // or personal access token goes to Jira, which checks it), since the caller has said who they are. A live session wins over an Authorization header, which is then not
 // forwarded either (restgate vouches for the caller; Jira must not see a second identity).
-import { rgError } from '../errors.js'
+import { rgError, type RgError } from '../errors.js'
 import { isProtected, kerberosChallenges } from '../policy/decide.js'
 import { StoreUnavailableError } from '../store/types.js'
 import { parseAuthorization } from '../auth/authorization.js'
@@ -47,16 +47,23 @@ export function clearSessionCookie(req: Pick<AuthRequest, 'policy' | 'secure'>):
   return clearedCookie(cfg.cookieName, cookieIsSecure(cfg.secure, req.secure))
 }
 
-/** Resolves the request's cookie: a session, the 401 that ends it, or a 503 when the store cannot answer. */
-export async function resolveSession(service: SessionService, req: AuthRequest, id: string): Promise<AuthOutcome> {
-  let resolved: Resolved
-  try {
-    resolved = await service.resolve(id, req.ip)
-  } catch (err) {
-    if (!(err instanceof StoreUnavailableError)) throw err
-    req.log.warn({ err: err.message }, 'session check failed: store unavailable')
-    return rgError('RG_ERR_STORE_UNAVAILABLE')
-  }
+/**
+ * Resolves the request's cookie: a session, the 401 that ends it, or a 503 when the store cannot answer.
+ * Synchronous when the session cache answers (the proxy's auth chain then costs no microtask hop).
+ */
+export function resolveSession(service: SessionService, req: AuthRequest, id: string): AuthOutcome | Promise<AuthOutcome> {
+  const resolved = service.resolve(id, req.ip)
+  if (resolved instanceof Promise) return resolved.then((r) => outcomeOf(req, r), (err: unknown) => storeFailure(req, err))
+  return outcomeOf(req, resolved)
+}
+
+function storeFailure(req: AuthRequest, err: unknown): RgError {
+  if (!(err instanceof StoreUnavailableError)) throw err
+  req.log.warn({ err: err.message }, 'session check failed: store unavailable')
+  return rgError('RG_ERR_STORE_UNAVAILABLE')
+}
+
+function outcomeOf(req: AuthRequest, resolved: Resolved): AuthOutcome {
   if (resolved.kind === 'valid') {
     const r = resolved.record
     return { identity: { user: r.user, method: 'session', sessionKey: r.key }, consumed: 'cookie' }

@@ -13,9 +13,12 @@ import type { TokenHasher } from '../tokens/hash.js'
 import { auditSession } from './audit.js'
 import { cacheTtlMs, sessionState, touchIntervalMs, type SessionTiming } from './expiry.js'
 import { generateSessionId, isSessionId, sessionKeyOf } from './id.js'
+import { cacheKey } from '../tokens/service.js'
 
 interface CachedSession {
   readonly record: SessionRecord
+  /** The answer for a live session, made once: a cache hit allocates nothing. */
+  readonly valid: Resolved
   /** Latest use this instance knows of. */
   lastSeen: number
   /** Latest "last seen" written to (or read from) the store. */
@@ -41,8 +44,11 @@ export interface SessionServiceOptions {
 export interface SessionService {
   /** Stores a new session and returns its id (the cookie value, shown only here). */
   create(user: string, method: AuthMethod, ip: string): Promise<{ id: string; record: SessionRecord }>
-  /** What a cookie value stands for. Rejects with StoreUnavailableError when the store must be asked and cannot answer. */
-  resolve(id: string, ip?: string): Promise<Resolved>
+  /**
+   * What a cookie value stands for: answered synchronously from the cache (a live session or a remembered
+   * unknown one), else a promise that rejects with StoreUnavailableError when the store cannot answer.
+   */
+  resolve(id: string, ip?: string): Resolved | Promise<Resolved>
   /**
    * The record of a session by its store key, from the cache when this instance holds it (it does right
    * after `resolve`), else from the store; null when there is none. No expiry check: for a caller that
@@ -57,10 +63,20 @@ export interface SessionService {
 }
 
 const MAX_PENDING = 100_000
+const MALFORMED: Resolved = { kind: 'invalid', reason: 'malformed' }
+const UNKNOWN: Resolved = { kind: 'invalid', reason: 'unknown' }
 
 export function createSessionService(options: SessionServiceOptions): SessionService {
   const { store, hasher, clock, logger } = options
   const cache = new LruTtlCache<string, CachedSession | null>(() => ({
+    maxEntries: options.cacheEntries ?? 10_000,
+    ttlMs: cacheTtlMs(options.timing().idleMs),
+  }))
+  // The store key of a cookie value is an HMAC (Node builds a context per call); this remembers it under a
+  // one-shot SHA-256 of the value, as the token cache does, so a cache hit costs no HMAC. It only memoises a
+  // deterministic function (an ended session's entry points at a key no longer in `cache`), and only live
+  // sessions are entered, so guessed ids cannot churn it.
+  const keys = new LruTtlCache<string, string>(() => ({
     maxEntries: options.cacheEntries ?? 10_000,
     ttlMs: cacheTtlMs(options.timing().idleMs),
   }))
@@ -130,9 +146,39 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
     }
     // A use this instance noted but has not written yet is as good as a written one.
     const seen = Math.max(record.lastSeenAt, pending.get(key) ?? 0)
-    const entry = { record, lastSeen: seen, written: seen }
+    const entry: CachedSession = { record, valid: { kind: 'valid', record }, lastSeen: seen, written: seen }
     if (epoch === started) cache.set(key, entry, now)
     return entry
+  }
+
+  function touch(entry: CachedSession, key: string, now: number, idleMs: number): void {
+    if (now > entry.lastSeen) entry.lastSeen = now
+    if (now - entry.written >= touchIntervalMs(idleMs)) {
+      entry.written = now
+      if (pending.size < MAX_PENDING || pending.has(key)) pending.set(key, now)
+    }
+  }
+
+  /** `resolve` when the cache cannot answer alone: not cached, or idle by this instance's knowledge. */
+  async function resolveFromStore(idKey: string, key: string, cached: CachedSession | undefined, now: number, idleMs: number, ip: string | undefined): Promise<Resolved> {
+    let entry = cached ?? (await load(key, now))
+    if (entry === null) return UNKNOWN
+    let state = sessionState(entry.record.absoluteExpiresAt, entry.lastSeen, now, idleMs)
+    if (state === 'idle') {
+      // Another instance may have seen it in use since we cached it: the store has the last word.
+      const fresh = await load(key, now)
+      if (fresh === null) return UNKNOWN
+      fresh.lastSeen = Math.max(fresh.lastSeen, entry.lastSeen)
+      entry = fresh
+      state = sessionState(entry.record.absoluteExpiresAt, entry.lastSeen, now, idleMs)
+    }
+    if (state !== 'valid') {
+      await expire(key, state, ip)
+      return { kind: 'invalid', reason: state }
+    }
+    keys.set(idKey, key, now)
+    touch(entry, key, now, idleMs)
+    return entry.valid
   }
 
   return {
@@ -149,38 +195,28 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
         csrf: randomBytes(24).toString('base64url'),
       }
       await store.createSession(record)
-      cache.set(record.key, { record, lastSeen: now, written: now }, now)
+      cache.set(record.key, { record, valid: { kind: 'valid', record }, lastSeen: now, written: now }, now)
       auditSession(logger, 'session.create', record, { ip })
       return { id, record }
     },
 
-    async resolve(id, ip) {
-      if (!isSessionId(id)) return { kind: 'invalid', reason: 'malformed' }
-      const key = sessionKeyOf(hasher, id)
+    resolve(id, ip) {
+      if (!isSessionId(id)) return MALFORMED
       const now = clock.now()
+      const idKey = cacheKey(id)
+      const known = keys.get(idKey, now)
+      const key = known ?? sessionKeyOf(hasher, id)
       const { idleMs } = options.timing()
-      let entry = cache.get(key, now)
-      if (entry === undefined) entry = await load(key, now)
-      if (entry === null) return { kind: 'invalid', reason: 'unknown' }
-      let state = sessionState(entry.record.absoluteExpiresAt, entry.lastSeen, now, idleMs)
-      if (state === 'idle') {
-        // Another instance may have seen it in use since we cached it: the store has the last word.
-        const fresh = await load(key, now)
-        if (fresh === null) return { kind: 'invalid', reason: 'unknown' }
-        fresh.lastSeen = Math.max(fresh.lastSeen, entry.lastSeen)
-        entry = fresh
-        state = sessionState(entry.record.absoluteExpiresAt, entry.lastSeen, now, idleMs)
+      const entry = cache.get(key, now)
+      if (entry === null) return UNKNOWN
+      // The hot path: a cached session still valid by its timestamps (checked on every request) is
+      // answered without a promise.
+      if (entry !== undefined && sessionState(entry.record.absoluteExpiresAt, entry.lastSeen, now, idleMs) === 'valid') {
+        if (known === undefined) keys.set(idKey, key, now)
+        touch(entry, key, now, idleMs)
+        return entry.valid
       }
-      if (state !== 'valid') {
-        await expire(key, state, ip)
-        return { kind: 'invalid', reason: state }
-      }
-      if (now > entry.lastSeen) entry.lastSeen = now
-      if (now - entry.written >= touchIntervalMs(idleMs)) {
-        entry.written = now
-        if (pending.size < MAX_PENDING || pending.has(key)) pending.set(key, now)
-      }
-      return { kind: 'valid', record: entry.record }
+      return resolveFromStore(idKey, key, entry, now, idleMs, ip)
     },
 
     async peek(key) {

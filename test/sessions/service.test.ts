@@ -161,9 +161,11 @@ t.test('store down: a cached session stays valid, an uncached one fails closed',
   const other = await service.create('bob', 'token', 'ip')
   const fresh = setup(t, undefined, undefined)
   store.failing = true
-  t.equal((await service.resolve(id)).kind, 'valid', 'cached: no store needed')
+  const hit = service.resolve(id)
+  t.notOk(hit instanceof Promise, 'cached: answered synchronously')
+  t.equal((await hit).kind, 'valid', 'cached: no store needed')
   fresh.store.failing = true
-  await t.rejects(fresh.service.resolve(other.id), StoreUnavailableError)
+  await t.rejects(async () => fresh.service.resolve(other.id), StoreUnavailableError)
   await t.rejects(service.create('carol', 'token', 'ip'), StoreUnavailableError)
 })
 

@@ -82,8 +82,52 @@ export function createApiTokenAuthenticator(deps: ApiTokenAuthDeps): TokenAuthen
     return (await lockout.fail(p.user, req.ip, req.policy)) ?? refusal
   }
 
-  async function validate(req: AuthRequest, p: Presented): Promise<AuthOutcome> {
-    let token: CachedToken | null | undefined = service.peek(p.secret)
+  /** Checks on the token itself, before its owner's standing: a refusal, or undefined to go on. */
+  function checkToken(req: AuthRequest, p: Presented, token: CachedToken): RgError | Promise<RgError> | undefined {
+    const r = token.record
+    if (p.user !== undefined && p.user !== r.user) {
+      return wrongSecret(req, p, 'wrong owner', 'The API token does not belong to this user', r.id)
+    }
+    if (isExpired(r.expiresAt, clock.now())) return refuse(req, 'RG_ERR_TOKEN_EXPIRED', 'expired', undefined, r.id)
+    return undefined
+  }
+
+  /** The rest, once the owner's standing is known. `cached`: the token came from the cache (no lockout work). */
+  function decide(req: AuthRequest, token: CachedToken, active: boolean, cached: boolean): AuthOutcome {
+    const r = token.record
+    if (!active) return refuse(req, 'RG_ERR_TOKEN_INACTIVE', 'owner may no longer hold tokens', undefined, r.id)
+    // From the cached record: scope and compiled paths cost no store round trip.
+    const outside = scopeRefusal(r.scope, token.paths, req.method, req.path)
+    if (outside === 'method') {
+      return refuse(req, 'RG_ERR_TOKEN_SCOPE', 'read token, unsafe method', `This API token has scope "read": it allows GET, HEAD and OPTIONS only, not ${req.method}. Use a token with scope "write"`, r.id)
+    }
+    if (outside === 'path') {
+      return refuse(req, 'RG_ERR_TOKEN_SCOPE', 'outside the token paths', `This API token is limited to the paths ${r.paths!.join(', ')}: ${req.path} is outside them`, r.id)
+    }
+    service.noteUse(r.id, req.ip)
+    if (!cached && lockout !== undefined) void lockout.succeed(req.ip, req.policy)
+    return {
+      identity: { user: r.user, method: 'token', tokenId: r.id, scope: r.scope, tokenPaths: r.paths },
+      consumed: 'authorization',
+    }
+  }
+
+  /**
+   * A cache hit whose owner's standing under this policy is known is decided at once: no promise and no
+   * microtask hop (the chain and the proxy's auth hook stay synchronous for synchronous answers). Everything
+   * else (a miss, a remembered unknown secret, a damaged one) goes through the lockout and the store.
+   */
+  function validate(req: AuthRequest, p: Presented): AuthOutcome | Promise<AuthOutcome> {
+    const token = service.peek(p.secret)
+    if (token !== undefined && token !== null && !p.damaged) {
+      const active = service.knownActive(token, req.policy)
+      if (active !== undefined) return checkToken(req, p, token) ?? decide(req, token, active, true)
+    }
+    return validateAsync(req, p, token)
+  }
+
+  async function validateAsync(req: AuthRequest, p: Presented, peeked: CachedToken | null | undefined): Promise<AuthOutcome> {
+    let token = peeked
     const cached = token !== undefined && token !== null
     try {
       if (!cached && lockout !== undefined) {
@@ -101,11 +145,8 @@ export function createApiTokenAuthenticator(deps: ApiTokenAuthDeps): TokenAuthen
       return rgError('RG_ERR_STORE_UNAVAILABLE')
     }
     if (token === null) return wrongSecret(req, p, 'unknown token', 'The API token is not valid: it does not exist or was deleted')
-    const r = token.record
-    if (p.user !== undefined && p.user !== r.user) {
-      return wrongSecret(req, p, 'wrong owner', 'The API token does not belong to this user', r.id)
-    }
-    if (isExpired(r.expiresAt, clock.now())) return refuse(req, 'RG_ERR_TOKEN_EXPIRED', 'expired', undefined, r.id)
+    const refused = checkToken(req, p, token)
+    if (refused !== undefined) return refused
     let active: boolean
     try {
       active = await service.isActive(token, req.policy)
@@ -113,21 +154,7 @@ export function createApiTokenAuthenticator(deps: ApiTokenAuthDeps): TokenAuthen
       req.log.warn({ err: (err as Error).message }, 'API token check failed: groups unavailable')
       return rgError('RG_ERR_STORE_UNAVAILABLE', 'Group membership could not be checked: try again shortly')
     }
-    if (!active) return refuse(req, 'RG_ERR_TOKEN_INACTIVE', 'owner may no longer hold tokens', undefined, r.id)
-    // From the cached record: scope and compiled paths cost no store round trip.
-    const outside = scopeRefusal(r.scope, token.paths, req.method, req.path)
-    if (outside === 'method') {
-      return refuse(req, 'RG_ERR_TOKEN_SCOPE', 'read token, unsafe method', `This API token has scope "read": it allows GET, HEAD and OPTIONS only, not ${req.method}. Use a token with scope "write"`, r.id)
-    }
-    if (outside === 'path') {
-      return refuse(req, 'RG_ERR_TOKEN_SCOPE', 'outside the token paths', `This API token is limited to the paths ${r.paths!.join(', ')}: ${req.path} is outside them`, r.id)
-    }
-    service.noteUse(r.id, req.ip)
-    if (!cached && lockout !== undefined) void lockout.succeed(req.ip, req.policy)
-    return {
-      identity: { user: r.user, method: 'token', tokenId: r.id, scope: r.scope, tokenPaths: r.paths },
-      consumed: 'authorization',
-    }
+    return decide(req, token, active, cached)
   }
 
   /** Refusals that need neither the secret nor the store (the scheme's own switch is checked by the caller). */

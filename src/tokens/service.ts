@@ -62,6 +62,8 @@ export interface TokenService {
   peek(secret: string): CachedToken | null | undefined
   /** Whether the token's owner may hold tokens under `policy` (see permissions.ts). */
   isActive(token: CachedToken, policy: Policy): Promise<boolean>
+  /** What isActive would answer without waiting, or undefined when it must ask the directory first. */
+  knownActive(token: CachedToken, policy: Policy): boolean | undefined
   /** Same rule for a user, for listings and the create check. */
   userMayHoldTokens(user: string, policy: Policy): Promise<boolean>
   /** Whether the user may create write tokens (apiTokens.scopes.allowWrite). */
@@ -246,6 +248,11 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       const value = await userMayHoldTokens(token.record.user, policy)
       token.active = { policy, value }
       return value
+    },
+
+    knownActive(token, policy) {
+      const known = token.active
+      return known !== undefined && known.policy === policy ? known.value : undefined
     },
 
     userMayHoldTokens,

@@ -141,9 +141,13 @@ t.test('active: recomputed when the policy changes', async (t) => {
   const open = policy()
   const { secret } = await service.create('alice', {}, open)
   const token = (await service.lookup(secret))!
+  t.equal(service.knownActive(token, open), undefined, 'not known before the first check')
   t.equal(await service.isActive(token, open), true)
+  t.equal(service.knownActive(token, open), true, 'known afterwards, without waiting (the synchronous cache hit)')
   const closed = policy('apiTokens: { creators: { groups: [api-users] } }\ndirectory: { groups: { api-users: [bob] } }')
+  t.equal(service.knownActive(token, closed), undefined, 'a new policy is asked again')
   t.equal(await service.isActive(token, closed), false, 'alice is not in api-users')
+  t.equal(service.knownActive(token, closed), false)
   const adminOnly = policy('apiTokens: { creators: { groups: [api-users] } }\ndirectory: { admins: { users: [alice] } }')
   t.equal(await service.isActive(token, adminOnly), true, 'admins always may')
 })

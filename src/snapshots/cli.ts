@@ -5,7 +5,8 @@ import { userInfo } from 'node:os'
 import { parseArgs } from 'node:util'
 import pino from 'pino'
 import { createLogger } from '../observability/logger.js'
-import { loadConfigFile, parseConfig } from '../config/load.js'
+import { parseConfig } from '../config/load.js'
+import { loadPolicyForCommand, type Io } from '../config/command.js'
 import { formatProblem, type Problem } from '../config/problems.js'
 import { createSignerBox } from '../proxy/signer-box.js'
 import { systemClock } from '../clock.js'
@@ -16,10 +17,7 @@ import { readVersion } from '../version.js'
 import { SNAPSHOT_ID_PATTERN } from './id.js'
 import { createSnapshotService, type SnapshotEntry, type SnapshotService } from './service.js'
 
-export interface Io {
-  out(text: string): void
-  err(text: string): void
-}
+export type { Io } from '../config/command.js'
 
 export const SNAPSHOT_USAGE = `usage:
   restgate snapshot list [--config FILE]
@@ -116,12 +114,8 @@ export async function snapshotCommand(args: string[], env: NodeJS.ProcessEnv, io
   }
   // The store is named by the policy file, so the file must validate (restore from a broken file: fix
   // the store section first, or restore through the API of the running server).
-  const loaded = await loadConfigFile(p.config, { env })
-  if (!loaded.ok) {
-    io.err(`restgate: ${p.config}: ${loaded.problems.length} problem(s):`)
-    for (const problem of loaded.problems) io.err(`  ${formatProblem(problem)}`)
-    return 1
-  }
+  const loaded = await loadPolicyForCommand(p.config, env, io)
+  if (loaded === undefined) return 1
   // Audit lines go to stderr, so stdout carries only the answer.
   const logger = createLogger({ level: 'info', destination: pino.destination({ dest: 2, sync: true }) })
   let store: Store | undefined

@@ -5,8 +5,7 @@ import { userInfo } from 'node:os'
 import { parseArgs } from 'node:util'
 import pino, { type Logger } from 'pino'
 import { createLogger } from '../observability/logger.js'
-import { loadConfigFile } from '../config/load.js'
-import { formatProblem } from '../config/problems.js'
+import { loadPolicyForCommand, type Io } from '../config/command.js'
 import { compilePolicy } from '../policy/compile.js'
 import { createStaticDirectory } from '../directory/static.js'
 import { systemClock } from '../clock.js'
@@ -19,10 +18,7 @@ import { HashKeyMismatchError, loadHashKey } from './hash-key.js'
 import { createTokenService, type TokenService } from './service.js'
 import { localDateTime } from './time.js'
 
-export interface Io {
-  out(text: string): void
-  err(text: string): void
-}
+export type { Io } from '../config/command.js'
 
 export const TOKEN_USAGE = `usage:
   restgate token create --user USER [--name NAME] [--days DAYS] [--config FILE]
@@ -127,12 +123,8 @@ export async function tokenCommand(args: string[], env: NodeJS.ProcessEnv, io: I
     io.err(`restgate: ${p}\n${TOKEN_USAGE}`)
     return 2
   }
-  const loaded = await loadConfigFile(p.config, { env })
-  if (!loaded.ok) {
-    io.err(`restgate: ${p.config}: ${loaded.problems.length} problem(s):`)
-    for (const problem of loaded.problems) io.err(`  ${formatProblem(problem)}`)
-    return 1
-  }
+  const loaded = await loadPolicyForCommand(p.config, env, io)
+  if (loaded === undefined) return 1
   const config = loaded.config
   const policy = compilePolicy(config)
   // Audit lines go to stderr, so stdout carries only the answer (the token itself for `create`).

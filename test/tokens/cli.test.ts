@@ -4,6 +4,7 @@ import t from 'tap'
 import { execFile, spawnSync } from 'node:child_process'
 import { promisify } from 'node:util'
 import { join } from 'node:path'
+import { existsSync } from 'node:fs'
 import { CLI } from '../helpers/paths.js'
 import { tempDir } from '../helpers/tmp.js'
 import { startRestgate, testPolicy, writePolicy } from '../helpers/restgate.js'
@@ -91,6 +92,16 @@ t.test('usage errors exit 2; policy limits and bad files exit 1', async (t) => {
   const usage = run(['token'])
   t.equal(usage.code, 2, 'the binary answers the same')
   t.match(usage.err, /usage:/)
+})
+
+t.test('a policy file that does not validate: exit 1 with every problem, no store opened', async (t) => {
+  const dir = tempDir(t)
+  const broken = writePolicy(dir, 'anonymous: maybe\nstore: { type: embedded, path: ' + JSON.stringify(join(dir, 'never.db')) + ' }\n', 'broken.yaml')
+  const r = await inProcess(['list', '--config', broken])
+  t.equal(r.code, 1)
+  t.match(r.err, /broken\.yaml: \d+ problem\(s\):\n[\s\S]* {2}anonymous \(line 1\): must be/)
+  t.equal(r.out, '', 'nothing on stdout')
+  t.notOk(existsSync(join(dir, 'never.db')), 'the store named by the broken file was not created')
 })
 
 t.test('a store that is down: exit 1 at once with the reason', async (t) => {

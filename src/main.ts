@@ -129,7 +129,7 @@ export async function start(options: StartOptions): Promise<Running> {
   // The directory is the policy's (static or Jira's groups), chosen per request, so tokens see reloads.
   let store: Store
   try {
-    store = await createStore(config.store, { logger })
+    store = await createStore(config.store, { logger, metrics })
   } catch (err) {
     await directoryClient.close()
     await upstream.close()

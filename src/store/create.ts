@@ -3,9 +3,12 @@
 import type { Logger } from 'pino'
 import type { Config } from '../config/schema.js'
 import type { Store } from './types.js'
+import type { StoreMetrics } from './health.js'
 
 export interface CreateStoreOptions {
   readonly logger?: Logger
+  /** Store errors, up and failovers (restgate's registry); the CLI commands leave it out. */
+  readonly metrics?: StoreMetrics
 }
 
 export async function createStore(config: Config['store'], options: CreateStoreOptions = {}): Promise<Store> {
@@ -18,5 +21,5 @@ export async function createStore(config: Config['store'], options: CreateStoreO
     return store
   }
   const { openEmbeddedStore } = await import('./embedded.js')
-  return openEmbeddedStore({ path: config.path })
+  return openEmbeddedStore({ path: config.path, logger: options.logger, metrics: options.metrics })
 }

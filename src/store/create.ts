@@ -15,7 +15,7 @@ export async function createStore(config: Config['store'], options: CreateStoreO
   if (config.type === 'redis') {
     if (config.redis === undefined) throw new Error('store.redis is required when store.type is "redis"')
     const { createRedisStore } = await import('./redis.js')
-    const store = createRedisStore({ config: config.redis, logger: options.logger })
+    const store = createRedisStore({ config: config.redis, logger: options.logger, metrics: options.metrics })
     const ready = await store.connected
     if (!ready) options.logger?.error('store: Redis is not reachable yet; requests that need it get 503 until it is')
     return store

@@ -75,6 +75,10 @@ export function createRedisClient(config: RedisConfig, timeouts: RedisTimeouts =
       enableOfflineQueue: false,
       enableAutoPipelining: true,
       clusterRetryStrategy: backoff(timeouts.maxBackoffMs),
+      // Fail fast here too: a command for a slot whose master just died is refused (503), not held and
+      // resent until a replica takes over. The failure makes the store refresh the slot map instead.
+      retryDelayOnFailover: 0,
+      retryDelayOnClusterDown: 0,
       slotsRefreshTimeout: timeouts.commandTimeoutMs,
       // A promoted replica is learnt from a MOVED reply or this refresh, whichever comes first: a master
       // that died answers nothing, so without it only a failed command would make the client look again.

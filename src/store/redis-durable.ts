@@ -42,7 +42,6 @@ interface RawPipeline {
 }
 
 const REDIRECT = /^(MOVED|ASK) /
-const CLUSTER_TROUBLE = /^(CLUSTERDOWN|TRYAGAIN)|Connection is closed|Stream isn't writeable|ECONNREFUSED/
 
 export function createDurableWriter(client: RedisClient, durability: Durability, commandTimeoutMs: number): DurableWriter {
   const { minReplicas, timeoutMs } = durability
@@ -91,12 +90,9 @@ export function createDurableWriter(client: RedisClient, durability: Durability,
       if (cluster === undefined) throw err
       const message = (err as Error).message
       // A redirected MULTI was refused as a whole (EXECABORT), so sending it again cannot apply it twice.
-      if (REDIRECT.test(message)) {
-        await refreshSlots()
-        return once(commands)
-      }
-      if (CLUSTER_TROUBLE.test(message)) cluster.refreshSlotsCache()
-      throw err
+      if (!REDIRECT.test(message)) throw err
+      await refreshSlots()
+      return once(commands)
     }
   }
 

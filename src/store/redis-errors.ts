@@ -16,6 +16,12 @@ const KINDS: ReadonlyArray<readonly [RegExp, string]> = [
   [/Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Cluster is (ended|disconnect)|startup nodes|All sentinels are unreachable/, 'disconnected'],
 ]
 
+/** A failure after which a Cluster client should look at the slot map again (a node died or moved slots). */
+export function needsSlotRefresh(err: unknown): boolean {
+  const kind = classifyRedisError(err)
+  return kind === 'disconnected' || kind === 'cluster-down' || kind === 'cluster-redirect' || kind === 'timeout'
+}
+
 export function classifyRedisError(err: unknown): string {
   const e = err instanceof StoreUnavailableError && err.cause !== undefined ? err.cause : err
   if (e instanceof ReplicaAckError) return 'replica-timeout'

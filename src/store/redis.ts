@@ -25,7 +25,7 @@ import {
 } from './redis-client.js'
 import { createDurableWriter, type Step } from './redis-durable.js'
 import { followSentinels, type SentinelFollower } from './redis-sentinel-follow.js'
-import { classifyRedisError, unavailable } from './redis-errors.js'
+import { classifyRedisError, needsSlotRefresh, unavailable } from './redis-errors.js'
 import { createStoreHealth, type StoreMetrics } from './health.js'
 import {
   StoreConflictError,
@@ -54,6 +54,7 @@ const GRACE_MS = 60 * 60 * 1000
 const COUNTER_GRACE_MS = 60 * 1000
 /** The readiness probe's keys expire on their own. */
 const PROBE_TTL_MS = 60 * 1000
+const SLOT_REFRESH_GAP_MS = 200
 
 // The hash slot of a key, as ioredis computes it (its own dependency), to find a probe key per Cluster master.
 const calculateSlot = createRequire(import.meta.url)('cluster-key-slot') as (key: string) => number
@@ -194,9 +195,18 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         return result
       } catch (err) {
         health.failed(operation, write, err)
+        if (needsSlotRefresh(err)) refreshSlots()
         throw unavailable(err)
       }
     }
+  }
+  // ioredis looks at the slot map again when told a slot moved; a master that died tells nothing. Each
+  // refresh opens a connection, so a burst of failures asks once per SLOT_REFRESH_GAP_MS.
+  let lastRefresh = 0
+  function refreshSlots(): void {
+    if (!(client instanceof Cluster) || Date.now() - lastRefresh < SLOT_REFRESH_GAP_MS) return
+    lastRefresh = Date.now()
+    client.refreshSlotsCache()
   }
   /** One confirmed step: MULTI/EXEC on one slot, then WAIT. */
   const step = (commands: Step): Promise<unknown[]> => writer.step(commands)

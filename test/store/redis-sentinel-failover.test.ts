@@ -1,0 +1,91 @@
+// Redis Sentinel failovers under a running workload, through two restgate instances: one master, one replica,
+// three sentinels. First a planned SENTINEL FAILOVER, during which the old master stays writable for seconds
+// after its replica was promoted (writes that reach it are wiped when it resyncs); then kill -9 of the new
+// master. Through both: no confirmed token, deletion or session is lost, no revoked token works again,
+// restgate follows each new master by itself (ioredis' failoverDetector got stuck at the second one), and
+// the time until writes succeed again is printed.
+import t from 'tap'
+import { randomBytes } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { startStubJira } from '../helpers/stub-jira.js'
+import { startRestgate, testPolicy } from '../helpers/restgate.js'
+import { onlineReplicas, redisCli, startRedis, startSentinels, uniquePrefix, until } from '../helpers/redis.js'
+import { disruption, startWriteLoop, verify } from '../helpers/write-loop.js'
+import { counterValue } from '../helpers/metrics.js'
+import { tempDir } from '../helpers/tmp.js'
+import { basic } from '../helpers/tokens.js'
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+t.test('planned failover, then kill -9 of the new master: nothing confirmed lost, nothing revoked back', async (t) => {
+  const first = await startRedis(t)
+  const second = await startRedis(t, { replicaOf: first.port })
+  const group = await startSentinels(t, first.port, { count: 3, quorum: 2, replicas: 1, downAfterMs: 1000, failoverTimeoutMs: 3000 })
+  const stub = await startStubJira(t)
+  stub.users.set('alice', { password: 'alice-pw' })
+  const dir = tempDir(t)
+  const keyFile = join(dir, 'token-hash.key')
+  writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 })
+  // minReplicas is left to its default for Sentinel: 1.
+  const policy = testPolicy(stub.url, {
+    store: { type: 'redis', path: join(dir, 'unused.db'), redis: { sentinels: group.sentinels, name: group.masterName, keyPrefix: uniquePrefix('failover') } },
+    apiTokens: { hashKeyFile: keyFile },
+    // The check at the end presents every revoked token: those 401s must not lock the user out.
+    lockout: { enabled: false },
+  })
+  const a = await startRestgate(t, policy)
+  const b = await startRestgate(t, policy)
+  const loop = startWriteLoop([a.url, b.url], 'alice', basic('alice', 'alice-pw'))
+  t.teardown(() => loop.stop())
+  await sleep(1000)
+
+  // 1. Planned failover: `second` is promoted; `first` takes writes until Sentinel demotes it, seconds later.
+  const planned = Date.now()
+  t.equal(await redisCli(group.sentinels[0]!.port, 'SENTINEL', 'FAILOVER', group.masterName), 'OK')
+  await until('the sentinels to name the promoted replica', async () => (await group.masterPort()) === second.port)
+  const announced = Date.now()
+  // Followed at the announcement: no restgate connection stays on the old master while it still takes writes.
+  await until('restgate to leave the old master', async () => !/ name=restgate /.test(await redisCli(first.port, 'CLIENT', 'LIST')), 3000)
+  const followedMs = Date.now() - announced
+  t.ok((await redisCli(first.port, 'INFO', 'replication')).includes('role:master'), 'left while the old master was still a writable master')
+  // With one replica, a write can be confirmed again once the old master is its replica: Sentinel's doing.
+  await until('writes to succeed again', async () => loop.record.outcomes.some((o) => o.start > announced && o.op === 'create' && o.status === 201), 30000)
+  await until('every sentinel to know the old master as a replica', async () => {
+    for (const s of group.sentinels) if (!(await redisCli(s.port, 'SENTINEL', 'REPLICAS', group.masterName)).includes(String(first.port))) return false
+    return (await onlineReplicas(second.port)) >= 1
+  })
+  await sleep(500)
+
+  // 2. kill -9 of the new master: `first` is promoted back. The crashed server is brought back as a
+  // replica once the failover is done, as a supervisor would, so that writes have a replica to wait for.
+  const crashed = Date.now()
+  await second.kill()
+  await until('the sentinels to promote the old master again', async () => (await group.masterPort()) === first.port, 20000)
+  await second.start({ replicaOf: first.port })
+  await until('writes to succeed after the crash', async () => loop.record.outcomes.some((o) => o.start > crashed && o.op === 'create' && o.status === 201), 20000)
+  await sleep(1000)
+  const record = await loop.stop()
+
+  const plannedSeen = disruption(record, planned, crashed)
+  const crashSeen = disruption(record, crashed)
+  t.comment(`planned SENTINEL FAILOVER: announced ${announced - planned} ms after the command, restgate off the old master ${followedMs} ms after that; ${plannedSeen.refused} writes refused (503), writes succeed again ${plannedSeen.recoveryMs} ms after the command (when the old master is a replica again)`)
+  t.comment(`kill -9 of the master: ${crashSeen.refused} writes refused (503), writes succeed again ${crashSeen.recoveryMs} ms after the crash`)
+  t.same(plannedSeen.unexpected, [], 'during the planned failover every write was confirmed or refused with 503')
+  t.same(crashSeen.unexpected, [], 'after the crash every write was confirmed or refused with 503')
+  t.ok(plannedSeen.recoveryMs < 30000 && crashSeen.recoveryMs < 15000, 'restgate came back by itself after each failover')
+
+  // 3. What a restgate with empty caches finds, and what the two running ones say after their caches heard.
+  const fresh = await startRestgate(t, policy)
+  const verdict = await verify(fresh.url, record)
+  t.comment(`confirmed: ${verdict.confirmedTokens} tokens, ${verdict.confirmedDeletions} deletions, ${verdict.confirmedSessions} sessions`)
+  t.ok(verdict.confirmedTokens > 20 && verdict.confirmedDeletions > 10 && verdict.confirmedSessions > 20, 'the workload ran')
+  t.same(verdict.lostTokens, [], 'confirmed tokens lost: 0')
+  t.same(verdict.resurrected, [], 'revocations resurrected: 0')
+  t.equal(verdict.lostSessions, 0, 'confirmed sessions lost: 0')
+  for (const rg of [a, b]) {
+    const seen = await verify(rg.url, record)
+    t.same(seen.resurrected, [], 'a running instance refuses every revoked token too')
+  }
+  t.ok((await counterValue(a.metrics.storeFailovers, { kind: 'sentinel' })) >= 2, 'both master changes counted')
+})

@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path'
 import type { Logger } from 'pino'
 import Database, { type Statement } from 'better-sqlite3'
 import { migrate } from './embedded-schema.js'
-import { createStoreHealth, type StoreHealth, type StoreMetrics } from './health.js'
+import { PROBE, createStoreHealth, type StoreHealth, type StoreMetrics } from './health.js'
 import {
   StoreConflictError,
   StoreUnavailableError,
@@ -286,7 +286,7 @@ export function openEmbeddedStore(options: EmbeddedStoreOptions): Store {
   }
 
   const probe = (): Promise<void> =>
-    guard('probe', true, () => void q.setMeta.run(PROBE_META, String(Date.now()))).catch((err: StoreUnavailableError) => {
+    guard(PROBE, true, () => void q.setMeta.run(PROBE_META, String(Date.now()))).catch((err: StoreUnavailableError) => {
       throw new StoreUnavailableError(`refuses writes (${classifySqliteError(err)}): ${err.message}`, { cause: err })
     })
   // Said once at start, loudly: a file that cannot take a write serves reads, and every write gets 503.

@@ -9,6 +9,9 @@ import { StoreConflictError } from './types.js'
 
 export type StoreMetrics = Pick<Metrics, 'storeErrors' | 'storeUp' | 'storeFailovers'>
 
+/** The operation name of the write /readyz makes: counted and logged, but no client's write to audit. */
+export const PROBE = 'probe'
+
 export interface StoreHealthOptions {
   readonly backend: 'embedded' | 'redis'
   readonly logger?: Logger | undefined
@@ -26,7 +29,7 @@ interface Failure {
 export interface StoreHealth {
   /** Records the outcome of one operation; conflicts are answers, not failures. */
   succeeded(write: boolean): void
-  failed(operation: string, write: boolean, err: unknown): string
+  failed(operation: string, write: boolean, err: unknown): void
   /** The connection went away (Redis): down until something succeeds again. Not an operation's error. */
   disconnected(): void
   /** A master change the backend followed (Sentinel switch, Cluster slot owner). */
@@ -56,20 +59,20 @@ export function createStoreHealth(options: StoreHealthOptions): StoreHealth {
     succeeded,
 
     failed(operation, write, err) {
-      if (err instanceof StoreConflictError) {
-        succeeded(write)
-        return 'conflict'
-      }
+      if (err instanceof StoreConflictError) return succeeded(write)
       const kind = classify(err)
       metrics?.storeErrors.inc({ operation, kind })
       const message = (err as Error).message
       if (write) {
-        audit?.warn({ event: 'store.write-refused', backend, operation, kind, err: message }, `store.write-refused: ${operation} (${kind})`)
-        if (last === null || !last.write) log?.error({ backend, operation, kind, err: message }, 'store refuses writes: they are answered 503 until it accepts them again')
+        if (operation !== PROBE) {
+          audit?.warn({ event: 'store.write-refused', backend, operation, kind, err: message }, `store.write-refused: ${operation} (${kind})`)
+        }
+        if (last === null || !last.write) {
+          log?.error({ backend, operation, kind, err: message }, 'store refuses writes: they are answered 503 until it accepts them again')
+        }
       }
       if (last === null || write || !last.write) last = { operation, kind, write }
       metrics?.storeUp.set(0)
-      return kind
     },
 
     disconnected() {

@@ -26,7 +26,7 @@ import {
 import { createDurableWriter, type Step } from './redis-durable.js'
 import { followSentinels, type SentinelFollower } from './redis-sentinel-follow.js'
 import { classifyRedisError, needsSlotRefresh, unavailable } from './redis-errors.js'
-import { createStoreHealth, type StoreMetrics } from './health.js'
+import { PROBE, createStoreHealth, type StoreMetrics } from './health.js'
 import {
   StoreConflictError,
   StoreUnavailableError,
@@ -183,6 +183,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const k: RedisKeys = redisKeys(config.keyPrefix)
   const writer = createDurableWriter(client, durabilityOf(config), timeouts.commandTimeoutMs)
   const health = createStoreHealth({ backend: 'redis', logger: options.logger, metrics: options.metrics, classify: classifyRedisError })
+  // Down until the first connection is ready.
+  health.disconnected()
   let closed = false
   keepConnecting(client, timeouts.maxBackoffMs, () => closed)
 
@@ -327,7 +329,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     // or a failing disk all still answer PING.
     ping: async () => {
       try {
-        await guarded('probe', true, async () => {
+        await guarded(PROBE, true, async () => {
           await Promise.all(probeKeys().map((key) => step([['set', key, String(Date.now()), 'PX', PROBE_TTL_MS]])))
         })()
       } catch (err) {

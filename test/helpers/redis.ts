@@ -96,14 +96,21 @@ export async function startRedis(t: T, options: StartRedisOptions = {}): Promise
   const port = await freePort()
   const args = [
     '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
-    // A replica's full sync streams the data set instead of writing an RDB file first: no wait, no file.
-    '--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0',
+    // A full sync through an RDB file in `dir` (Redis 7.0 streams it by default): after a streamed sync the
+    // master sends a new replica nothing, GETACK included, until its first periodic ACK, so WAIT would
+    // take up to a second.
+    '--repl-diskless-sync', 'no',
     ...(options.persist === true ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
   ]
   const replica = (of: number | undefined): string[] => (of === undefined ? [] : ['--replicaof', '127.0.0.1', String(of)])
   const spawnSynced = async (of: number | undefined): Promise<ChildProcess> => {
     const child = await spawnRedis([...args, ...replica(of)], dir)
-    if (of !== undefined) await until(`replica on ${port} in sync with ${of}`, async () => /master_link_status:up/.test(await redisCli(port, 'INFO', 'replication')))
+    // The master's word, not the replica's: it counts a replica for WAIT only once it calls it online,
+    // up to a second after the replica says its link is up.
+    if (of !== undefined) {
+      const online = new RegExp(`^slave\\d+:ip=[^,]*,port=${port},state=online`, 'm')
+      await until(`replica on ${port} online at ${of}`, async () => online.test(await redisCli(of, 'INFO', 'replication')))
+    }
     return child
   }
   let child = await spawnSynced(options.replicaOf)
@@ -174,7 +181,7 @@ export async function startRedisCluster(t: T, options: StartClusterOptions = {})
       '--port', String(port), '--cluster-port', String(bus), '--bind', '127.0.0.1', '--dir', dir,
       '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`,
       '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 2000),
-      '--save', '', '--appendonly', 'no', '--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0',
+      '--save', '', '--appendonly', 'no', '--repl-diskless-sync', 'no',
     ]
     argsOf.set(port, args)
     children.set(port, await spawnRedis(args, dir))

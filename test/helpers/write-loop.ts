@@ -99,9 +99,9 @@ export interface Disruption {
 
 const okStatus = (o: Outcome): boolean => (o.op === 'create' ? o.status === 201 : o.status === 200)
 
-/** What the clients saw from `from` (the fault) until `to`. */
-export function disruption(record: LoopRecord, from: number, to = Infinity): Disruption {
-  const window = record.outcomes.filter((o) => o.start >= from && o.start < to)
+/** What the clients saw from `from` (the fault) until `to`, counting the given kinds of write. */
+export function disruption(record: LoopRecord, from: number, to = Infinity, ops: ReadonlyArray<Outcome['op']> = ['create', 'login', 'delete']): Disruption {
+  const window = record.outcomes.filter((o) => o.start >= from && o.start < to && ops.includes(o.op))
   const failed = window.filter((o) => !okStatus(o))
   const unexpected = window.filter((o) => !okStatus(o) && o.status !== 503)
   const after = failed.length === 0 ? from : Math.min(...failed.map((o) => o.start))

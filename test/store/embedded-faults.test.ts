@@ -95,6 +95,8 @@ t.test('disk full: every write is refused, none half done, reads go on, and it a
   const refused = logs.lines.filter((l) => l['audit'] === true && l['event'] === 'store.write-refused')
   t.match(refused.map((l) => l['operation']), ['createToken', 'createToken', 'setTokenExpiry', 'deleteToken', 'createSession'], 'each refused write is on the audit stream')
   t.match(refused[0], { backend: 'embedded', kind: 'disk-full' })
+  t.notOk(refused.some((l) => l['operation'] === 'probe'), "readyz's probe is no client's write: counted, not audited")
+  t.equal(await counterValue(metrics.storeErrors, { operation: 'probe', kind: 'disk-full' }), 1)
 
   disk.free()
   // What a restart would find: another connection on the same file.

@@ -15,8 +15,6 @@ import { counterValue } from '../helpers/metrics.js'
 import { tempDir } from '../helpers/tmp.js'
 import { basic } from '../helpers/tokens.js'
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
 t.test('kill -9 of a master, its replica promoted: nothing confirmed lost, nothing revoked back', async (t) => {
   const cluster = await startRedisCluster(t, { replicas: 1, nodeTimeoutMs: 1000 })
   const stub = await startStubJira(t)
@@ -36,7 +34,9 @@ t.test('kill -9 of a master, its replica promoted: nothing confirmed lost, nothi
   const b = await startRestgate(t, policy)
   const loop = startWriteLoop([a.url, b.url], 'alice', basic('alice', 'alice-pw'))
   t.teardown(() => loop.stop())
-  await sleep(1000)
+  const createdSince = (at: number): number => loop.record.outcomes.filter((o) => o.start > at && o.op === 'create' && o.status === 201).length
+  // Counted, not timed: a busy machine runs fewer loops per second.
+  await until('the workload to be under way', async () => loop.record.created.size >= 10 && loop.record.deleted.size >= 3)
 
   const counterKey = `${keyPrefix}{tokens}:seq`
   const victim = await cluster.masterOf(counterKey)
@@ -49,19 +49,19 @@ t.test('kill -9 of a master, its replica promoted: nothing confirmed lost, nothi
   // Brought back as a supervisor would: it rejoins as the new master's replica, so writes have one to wait for.
   await cluster.restart(victim)
   await until('the crashed node to be the new master\'s replica', async () => (await onlineReplicas(successor)) >= 1, 20000)
-  await until('writes to succeed after the crash', async () => loop.record.outcomes.some((o) => o.start > crashed && o.op === 'create' && o.status === 201), 20000)
-  await sleep(1000)
+  await until('writes to succeed after the crash', async () => createdSince(crashed) >= 10, 20000)
   const record = await loop.stop()
 
-  const seen = disruption(record, crashed)
-  t.comment(`kill -9 of a Cluster master: replica promoted ${promoted - crashed} ms after the crash; ${seen.refused} writes refused (503), writes succeed again ${seen.recoveryMs} ms after the crash`)
-  t.same(seen.unexpected, [], 'every write was confirmed or refused with 503')
+  // Every creation writes the token counter's slot; logins and deletions mostly land on the other masters.
+  const seen = disruption(record, crashed, Infinity, ['create'])
+  t.comment(`kill -9 of a Cluster master: replica promoted ${promoted - crashed} ms after the crash; ${seen.refused} token creations refused (503), creations succeed again ${seen.recoveryMs} ms after the crash`)
+  t.same(disruption(record, crashed).unexpected, [], 'every write was confirmed or refused with 503')
   t.ok(seen.recoveryMs < 15000, 'restgate came back by itself')
 
   const fresh = await startRestgate(t, policy)
   const verdict = await verify(fresh.url, record)
   t.comment(`confirmed: ${verdict.confirmedTokens} tokens, ${verdict.confirmedDeletions} deletions, ${verdict.confirmedSessions} sessions`)
-  t.ok(verdict.confirmedTokens > 10 && verdict.confirmedDeletions > 5 && verdict.confirmedSessions > 10, 'the workload ran')
+  t.ok(verdict.confirmedTokens >= 20 && verdict.confirmedDeletions >= 6 && verdict.confirmedSessions >= 20, 'the workload ran')
   t.same(verdict.lostTokens, [], 'confirmed tokens lost: 0')
   t.same(verdict.resurrected, [], 'revocations resurrected: 0')
   t.equal(verdict.lostSessions, 0, 'confirmed sessions lost: 0')

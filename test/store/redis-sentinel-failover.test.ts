@@ -16,8 +16,6 @@ import { counterValue } from '../helpers/metrics.js'
 import { tempDir } from '../helpers/tmp.js'
 import { basic } from '../helpers/tokens.js'
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
 t.test('planned failover, then kill -9 of the new master: nothing confirmed lost, nothing revoked back', async (t) => {
   const first = await startRedis(t)
   const second = await startRedis(t, { replicaOf: first.port })
@@ -38,7 +36,9 @@ t.test('planned failover, then kill -9 of the new master: nothing confirmed lost
   const b = await startRestgate(t, policy)
   const loop = startWriteLoop([a.url, b.url], 'alice', basic('alice', 'alice-pw'))
   t.teardown(() => loop.stop())
-  await sleep(1000)
+  const createdSince = (at: number): number => loop.record.outcomes.filter((o) => o.start > at && o.op === 'create' && o.status === 201).length
+  // Counted, not timed: a busy machine runs fewer loops per second.
+  await until('the workload to be under way', async () => loop.record.created.size >= 10 && loop.record.deleted.size >= 3)
 
   // 1. Planned failover: `second` is promoted; `first` takes writes until Sentinel demotes it, seconds later.
   const planned = Date.now()
@@ -46,16 +46,15 @@ t.test('planned failover, then kill -9 of the new master: nothing confirmed lost
   await until('the sentinels to name the promoted replica', async () => (await group.masterPort()) === second.port)
   const announced = Date.now()
   // Followed at the announcement: no restgate connection stays on the old master while it still takes writes.
-  await until('restgate to leave the old master', async () => !/ name=restgate /.test(await redisCli(first.port, 'CLIENT', 'LIST')), 3000)
+  await until('restgate to leave the old master', async () => !/ name=restgate /.test(await redisCli(first.port, 'CLIENT', 'LIST')), 5000)
   const followedMs = Date.now() - announced
   t.ok((await redisCli(first.port, 'INFO', 'replication')).includes('role:master'), 'left while the old master was still a writable master')
   // With one replica, a write can be confirmed again once the old master is its replica: Sentinel's doing.
-  await until('writes to succeed again', async () => loop.record.outcomes.some((o) => o.start > announced && o.op === 'create' && o.status === 201), 30000)
+  await until('writes to succeed again', async () => createdSince(announced) >= 5, 30000)
   await until('every sentinel to know the old master as a replica', async () => {
     for (const s of group.sentinels) if (!(await redisCli(s.port, 'SENTINEL', 'REPLICAS', group.masterName)).includes(String(first.port))) return false
     return (await onlineReplicas(second.port)) >= 1
   })
-  await sleep(500)
 
   // 2. kill -9 of the new master: `first` is promoted back. The crashed server is brought back as a
   // replica once the failover is done, as a supervisor would, so that writes have a replica to wait for.
@@ -63,8 +62,7 @@ t.test('planned failover, then kill -9 of the new master: nothing confirmed lost
   await second.kill()
   await until('the sentinels to promote the old master again', async () => (await group.masterPort()) === first.port, 20000)
   await second.start({ replicaOf: first.port })
-  await until('writes to succeed after the crash', async () => loop.record.outcomes.some((o) => o.start > crashed && o.op === 'create' && o.status === 201), 20000)
-  await sleep(1000)
+  await until('writes to succeed after the crash', async () => createdSince(crashed) >= 10, 20000)
   const record = await loop.stop()
 
   const plannedSeen = disruption(record, planned, crashed)
@@ -79,7 +77,7 @@ t.test('planned failover, then kill -9 of the new master: nothing confirmed lost
   const fresh = await startRestgate(t, policy)
   const verdict = await verify(fresh.url, record)
   t.comment(`confirmed: ${verdict.confirmedTokens} tokens, ${verdict.confirmedDeletions} deletions, ${verdict.confirmedSessions} sessions`)
-  t.ok(verdict.confirmedTokens > 20 && verdict.confirmedDeletions > 10 && verdict.confirmedSessions > 20, 'the workload ran')
+  t.ok(verdict.confirmedTokens >= 20 && verdict.confirmedDeletions >= 6 && verdict.confirmedSessions >= 20, 'the workload ran')
   t.same(verdict.lostTokens, [], 'confirmed tokens lost: 0')
   t.same(verdict.resurrected, [], 'revocations resurrected: 0')
   t.equal(verdict.lostSessions, 0, 'confirmed sessions lost: 0')

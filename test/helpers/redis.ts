@@ -228,11 +228,14 @@ export async function startRedisCluster(t: T, options: StartClusterOptions = {})
 export interface RedisSentinel {
   readonly port: number
   readonly masterName: string
+  /** The sentinel's process id (to pause it with SIGSTOP). */
+  readonly pid: number
 }
 
 export interface SentinelGroup {
   readonly masterName: string
   readonly sentinels: ClusterNode[]
+  readonly pids: number[]
   /** The master port the first sentinel names now. */
   masterPort(): Promise<number>
 }
@@ -254,6 +257,7 @@ export async function startSentinels(t: T, masterPort: number, options: StartSen
   const count = options.count ?? 3
   const masterName = 'restgate-master'
   const sentinels: ClusterNode[] = []
+  const pids: number[] = []
   for (let i = 0; i < count; i++) {
     const dir = tempDir(t, 'restgate-sentinel-')
     const port = await freePort()
@@ -271,6 +275,7 @@ export async function startSentinels(t: T, masterPort: number, options: StartSen
     const child = await spawnRedis([conf, '--sentinel'], dir)
     t.teardown(() => kill(child))
     sentinels.push({ host: '127.0.0.1', port })
+    pids.push(child.pid!)
   }
   const replicas = options.replicas ?? 0
   for (const s of sentinels) {
@@ -283,6 +288,7 @@ export async function startSentinels(t: T, masterPort: number, options: StartSen
   return {
     masterName,
     sentinels,
+    pids,
     async masterPort() {
       const reply = (await redisCli(sentinels[0]!.port, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName)).split('\n')
       return Number(reply[1])
@@ -293,7 +299,7 @@ export async function startSentinels(t: T, masterPort: number, options: StartSen
 /** One Sentinel watching `masterPort` under the name `restgate-master` (quorum 1). */
 export async function startSentinel(t: T, masterPort: number, options: { replicas?: number } = {}): Promise<RedisSentinel> {
   const group = await startSentinels(t, masterPort, { count: 1, quorum: 1, ...options })
-  return { port: group.sentinels[0]!.port, masterName: group.masterName }
+  return { port: group.sentinels[0]!.port, masterName: group.masterName, pid: group.pids[0]! }
 }
 
 let prefixCounter = 0

@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
-import type { AuthSuccess } from '../auth/types.js'
+import type { AuthSuccess } from '../model/identity.js'
 import type { TokenService } from '../tokens/service.js'
 import type { TokenAuditContext } from '../tokens/audit.js'
 import { strictValidation } from './validation.js'

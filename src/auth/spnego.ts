@@ -18,7 +18,8 @@ import { compilePrincipalRules, mapPrincipal, type PrincipalRules } from '../ker
 import type { ReplayGuard } from '../kerberos/replay-guard.js'
 import type { KerberosHolder, KerberosState } from '../kerberos/setup.js'
 import { parseAuthorization } from './authorization.js'
-import type { AuthOutcome, AuthRequest, AuthSuccess, Authenticator, Identity } from './types.js'
+import type { AuthOutcome, AuthRequest, Authenticator } from './types.js'
+import type { AuthSuccess, Identity } from '../model/identity.js'
 
 /**
  * Runs after a successful handshake; what it returns is added to the client's response headers.

@@ -2,7 +2,7 @@
 // they came from restgate: `v1;user=<user>;method=<method>;ts=<ms>;sig=<base64url HMAC-SHA-256>`.
 import { createHmac } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import type { Identity } from '../auth/types.js'
+import type { Identity } from '../model/identity.js'
 import type { Policy } from '../policy/compile.js'
 import type { Clock } from '../clock.js'
 

@@ -1,5 +1,5 @@
 // Who may hold API tokens, and what a token may reach. Pure.
-import type { TokenScope } from '../auth/types.js'
+import type { TokenScope } from '../model/identity.js'
 import type { PathMatcher } from '../policy/glob.js'
 
 /**

@@ -2,7 +2,8 @@
 import t from 'tap'
 import { runChain, runChainFrom } from '../../src/auth/chain.js'
 import { rgError } from '../../src/errors.js'
-import type { AuthRequest, AuthSuccess, Authenticator } from '../../src/auth/types.js'
+import type { AuthRequest, Authenticator } from '../../src/auth/types.js'
+import type { AuthSuccess } from '../../src/model/identity.js'
 
 const req = {} as AuthRequest
 const ok: AuthSuccess = { identity: { user: 'alice', method: 'token' }, consumed: 'authorization' } as AuthSuccess

@@ -5,9 +5,9 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { Problem } from './problems.js'
-import type { PrepareOutcome } from './reloader.js'
+import type { PrepareOutcome } from './prepare.js'
 import type { Config } from './schema.js'
-import type { SignerBox } from '../proxy/signer-box.js'
+import type { SignerBox } from '../upstream/signer-box.js'
 import { prepareKerberos, type KerberosHolder, type KerberosState } from '../kerberos/setup.js'
 
 export interface PolicyMaterial {

@@ -13,15 +13,7 @@ import { createRuntime, type Runtime, type RuntimeHolder } from './runtime.js'
 import { ConfigSchema, type Config } from './schema.js'
 import { changedPaths } from './diff.js'
 import { changedRestartKeys, keepRestartKeys, restartKeyPaths } from './restart-keys.js'
-
-/** What a reload loads besides the policy text (a key file): applied by commit() with the new policy. */
-export interface Prepared {
-  /** Changes when the loaded material changes (a digest, never the secret itself). */
-  readonly fingerprint: string
-  commit(): void
-}
-
-export type PrepareOutcome = Prepared | { readonly problems: readonly Problem[] }
+import type { PrepareOutcome } from './prepare.js'
 
 export type ReloadOutcome = 'applied' | 'unchanged' | 'failed'
 

@@ -5,7 +5,7 @@ import { durationMs } from '../config/duration.js'
 import { compileNetworkRule, type NetworkRule } from './cidr.js'
 import { compilePathMatcher, type PathMatcher } from './glob.js'
 import { compileUserAgentMatcher, type UserAgentMatcher } from './user-agent.js'
-import { identityHeaderNames, normalizeHeaderName } from '../proxy/headers.js'
+import { identityHeaderNames, normalizeHeaderName } from '../upstream/header-names.js'
 
 export interface Policy {
   readonly config: Config

@@ -10,8 +10,8 @@ import { sendError } from '../http/reply.js'
 import type { Metrics } from '../observability/metrics.js'
 import { buildUpstreamHeaders } from './headers.js'
 import { forward, hasBody } from './forward.js'
-import { identityHeaderValues, type IdentitySigner } from './identity.js'
-import type { Upstream } from './upstream.js'
+import { identityHeaderValues, type IdentitySigner } from '../upstream/identity.js'
+import type { Upstream } from '../upstream/pool.js'
 import type { Directory } from '../directory/static.js'
 import { createGroupsHook } from '../directory/groups-hook.js'
 
@@ -158,7 +158,7 @@ export function createForwardHandler(opts: ProxyPluginOptions, hooks: ForwardHoo
       forwardedFor,
       forwardedProto: request.protocol,
       forwardedHost: request.host,
-      add: auth === null ? [] : identityHeaderValues(policy, auth.identity, signer),
+      add: auth === null ? [] : identityHeaderValues(policy.config.identity, auth.identity, signer),
     })
     reply.hijack()
     forward(reply.raw, {

@@ -3,7 +3,7 @@
 import { createHmac } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { Identity } from '../model/identity.js'
-import type { Policy } from '../policy/compile.js'
+import type { Config } from '../config/schema.js'
 import type { Clock } from '../clock.js'
 
 export interface IdentitySigner {
@@ -29,8 +29,7 @@ export function signerFromKey(key: Buffer, clock: Clock): IdentitySigner {
 }
 
 /** [name, value, ...] pairs to append after every client copy was removed. */
-export function identityHeaderValues(policy: Policy, identity: Identity, signer: IdentitySigner | undefined): string[] {
-  const id = policy.config.identity
+export function identityHeaderValues(id: Config['identity'], identity: Identity, signer: IdentitySigner | undefined): string[] {
   const out = [id.userHeader, identity.user, id.methodHeader, identity.method]
   if (id.groupsHeader !== undefined && identity.groups !== undefined) {
     out.push(id.groupsHeader, groupsHeaderValue(identity.groups))

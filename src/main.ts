@@ -7,8 +7,8 @@ import { buildApp, type AppDeps, type Lifecycle } from './app.js'
 import { buildAdminApp, type ReadinessCheck } from './admin/server.js'
 import { loadConfigFile } from './config/load.js'
 import { formatProblem, type Problem } from './config/problems.js'
-import { createRuntimeHolder, type RuntimeHolder } from './config/runtime.js'
-import { createReloader, type ReloadResult } from './config/reloader.js'
+import { createRuntimeHolder, type RuntimeHolder } from './reload/runtime.js'
+import { createReloader, type ReloadResult } from './reload/reloader.js'
 import { DEFAULT_DEBOUNCE_MS, watchPolicyFile, type PolicyWatcher } from './config/watch.js'
 import type { Config } from './config/schema.js'
 import { systemClock, type Clock } from './clock.js'
@@ -32,7 +32,7 @@ import { setupSessions, type SessionSetup } from './sessions/setup.js'
 import { LOCKOUT_FAMILY, LOCKOUT_VERSION, lockoutRoutes } from './api/lockout.js'
 import { setupSnapshots, type SnapshotSetup } from './snapshots/setup.js'
 
-export type { ReloadResult } from './config/reloader.js'
+export type { ReloadResult } from './reload/reloader.js'
 
 /** Connections of the directory's own pool to the upstream (group lookups, not proxied traffic). */
 const DIRECTORY_CONNECTIONS = 4

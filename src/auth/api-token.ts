@@ -7,7 +7,7 @@
 // lockout counters first, and a wrong secret (unknown, damaged, another user's) is counted. A cached valid
 // token costs no lockout work, so the hot path stays one HMAC and a map lookup.
 import { rgError, type RgError } from '../errors.js'
-import { networkAllows } from '../policy/cidr.js'
+import { networkAllows } from '../match/cidr.js'
 import { tokensApply } from '../policy/decide.js'
 import { StoreUnavailableError } from '../store/types.js'
 import { classifyToken } from '../tokens/format.js'

@@ -2,9 +2,9 @@
 // Requests hold on to the Policy they started with, so a reload never changes a decision half-way.
 import type { Config } from '../config/schema.js'
 import { durationMs } from '../config/duration.js'
-import { compileNetworkRule, type NetworkRule } from './cidr.js'
-import { compilePathMatcher, type PathMatcher } from './glob.js'
-import { compileUserAgentMatcher, type UserAgentMatcher } from './user-agent.js'
+import { compileNetworkRule, type NetworkRule } from '../match/cidr.js'
+import { compilePathMatcher, type PathMatcher } from '../match/glob.js'
+import { compileUserAgentMatcher, type UserAgentMatcher } from '../match/user-agent.js'
 import { identityHeaderNames, normalizeHeaderName } from '../upstream/header-names.js'
 
 export interface Policy {

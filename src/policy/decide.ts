@@ -1,7 +1,7 @@
 // Pure decisions on (policy, canonical path, client IP, user agent, credential): which ways of logging in
 // apply here, and what happens to a request that no authenticator claimed.
 import { rgError, type RgError } from '../errors.js'
-import { networkAllows } from './cidr.js'
+import { networkAllows } from '../match/cidr.js'
 import type { Policy } from './compile.js'
 
 export function kerberosApplies(p: Policy, path: string, ip: string): boolean {

@@ -4,7 +4,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
-import type { RuntimeHolder } from '../config/runtime.js'
+import type { RuntimeHolder } from '../reload/runtime.js'
 import type { AuthRequest, Authenticator } from '../auth/types.js'
 import type { Identity } from '../model/identity.js'
 import type { TokenAuthenticator } from '../auth/api-token.js'

@@ -3,7 +3,7 @@
 // sessions and lockout: the page logs people in with restgate's own sessions and counts failed logins in
 // the same lockout as every other login.
 import type { FastifyPluginAsync } from 'fastify'
-import type { RuntimeHolder } from '../config/runtime.js'
+import type { RuntimeHolder } from '../reload/runtime.js'
 import type { Directory } from '../directory/static.js'
 import type { Authenticator } from '../auth/types.js'
 import type { LockoutService } from '../lockout/service.js'

@@ -4,7 +4,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
-import type { RuntimeHolder } from '../config/runtime.js'
+import type { RuntimeHolder } from '../reload/runtime.js'
 import type { Directory } from '../directory/static.js'
 import type { Metrics } from '../observability/metrics.js'
 import type { Upstream } from '../upstream/pool.js'

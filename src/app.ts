@@ -9,6 +9,7 @@ import type { RuntimeHolder } from './reload/runtime.js'
 import type { Clock } from './clock.js'
 import type { Metrics } from './observability/metrics.js'
 import type { Authenticator } from './auth/types.js'
+import { createGate } from './auth/hook.js'
 import { compileCidrSet } from './match/cidr.js'
 import { canonicalRewrite, pathError } from './http/canonical.js'
 import { watchResponse } from './http/access-log.js'
@@ -186,7 +187,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
   const proxyOptions: ProxyPluginOptions = {
     upstream: deps.upstream,
-    authenticators,
+    gate: createGate({ authenticators, scope: 'forward', metrics: deps.metrics }),
     trustedProxies: trusted,
     metrics: deps.metrics,
     signer: deps.signer,

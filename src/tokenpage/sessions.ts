@@ -8,8 +8,8 @@ import type { AuthMethod } from '../model/identity.js'
 import { clearSessionCookie, presentedSession, resolveSession } from '../sessions/authenticator.js'
 import { cookieIsSecure, sessionCookie } from '../sessions/cookie.js'
 import type { SessionService } from '../sessions/service.js'
-import { authRequestOf } from '../proxy/plugin.js'
-import { fromPageScript } from '../api/access.js'
+import { authRequestOf } from '../auth/hook.js'
+import { fromPageScript } from '../policy/decide.js'
 import { RgError, rgError } from '../errors.js'
 
 export interface SessionFacts {

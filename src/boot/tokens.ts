@@ -1,6 +1,6 @@
 // Everything API tokens add to a running restgate, built from the policy and the store: the token service,
 // the authenticators (the proxy's, and the management API's which also takes a Jira password), and the
-// `apitokens` API family. main.ts calls this once at start and `close()` on shutdown.
+// `apitokens` API family. boot/features.ts calls this once at start; `close()` is on the resource stack.
 import type { FastifyPluginAsync } from 'fastify'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
@@ -15,9 +15,9 @@ import { createApiTokenAuthenticator, type TokenAuthenticator } from '../auth/ap
 import type { LockoutService } from '../lockout/service.js'
 import { createJiraPasswordAuthenticator } from '../auth/jira-password.js'
 import { TOKENS_FAMILY, TOKENS_VERSION, tokenRoutes } from '../api/tokens.js'
-import { createTokenHasher } from './hash.js'
-import { loadHashKey } from './hash-key.js'
-import { createTokenService, type TokenService } from './service.js'
+import { createTokenHasher } from '../tokens/hash.js'
+import { loadHashKey } from '../tokens/hash-key.js'
+import { createTokenService, type TokenService } from '../tokens/service.js'
 
 export interface TokenSetupDeps {
   readonly runtime: RuntimeHolder

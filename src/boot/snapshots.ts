@@ -1,5 +1,5 @@
 // What snapshots add to a running restgate: the service, the `snapshot` API family, and the backup taken
-// when restgate starts on a store last used by another version. main.ts calls this once at start-up.
+// when restgate starts on a store last used by another version. boot/features.ts calls this once at start-up.
 import type { FastifyPluginAsync } from 'fastify'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
@@ -8,8 +8,8 @@ import type { ReloadResult } from '../reload/reloader.js'
 import type { RuntimeHolder } from '../reload/runtime.js'
 import { StoreUnavailableError, type Store } from '../store/types.js'
 import { readVersion } from '../version.js'
-import { createSnapshotService, type SnapshotService } from './service.js'
-import { SNAPSHOT_FAMILY, SNAPSHOT_VERSION, snapshotRoutes } from './routes.js'
+import { createSnapshotService, type SnapshotService } from '../snapshots/service.js'
+import { SNAPSHOT_FAMILY, SNAPSHOT_VERSION, snapshotRoutes } from '../snapshots/routes.js'
 
 export interface SnapshotSetupDeps {
   readonly store: Store

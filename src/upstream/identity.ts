@@ -1,7 +1,6 @@
 // The identity headers restgate sends upstream, and the optional signed assertion that lets Jira check
 // they came from restgate: `v1;user=<user>;method=<method>;ts=<ms>;sig=<base64url HMAC-SHA-256>`.
 import { createHmac } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import type { Identity } from '../model/identity.js'
 import type { Config } from '../config/schema.js'
 import type { Clock } from '../clock.js'
@@ -12,12 +11,6 @@ export interface IdentitySigner {
 
 /** Shortest key accepted: HMAC-SHA-256 with less than its output size in key is weaker than it looks. */
 export const MIN_SIGNING_KEY_BYTES = 32
-
-export function createSigner(keyFile: string, clock: Clock): IdentitySigner {
-  const key = readFileSync(keyFile)
-  if (key.length < MIN_SIGNING_KEY_BYTES) throw new Error(`identity.signing.keyFile ${keyFile} must hold at least 32 bytes of key`)
-  return signerFromKey(key, clock)
-}
 
 export function signerFromKey(key: Buffer, clock: Clock): IdentitySigner {
   return {

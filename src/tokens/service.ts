@@ -19,7 +19,7 @@ import { decideLifetime, expiryFor, isExpired, refreshedExpiry, type LifetimeReq
 import { mayCreateWrite, mayHoldTokens } from './permissions.js'
 import { firstOutside } from './path-scope.js'
 import { globToRegexSource } from '../match/glob.js'
-import { localDateTime } from './time.js'
+import { localDateTime } from '../time.js'
 import { createUsageRecorder, type UsageRecorder } from './usage.js'
 
 /** A validated token as the cache holds it: the record, its own path rule compiled, and whether its owner

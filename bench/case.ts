@@ -20,6 +20,12 @@ export interface RequestShape {
   readonly maxRps?: number
 }
 
+/** A typical REST read, as a script would send it. */
+export const ISSUE_GET: RequestShape = {
+  path: '/rest/api/2/issue/BENCH-42',
+  headers: { Accept: 'application/json', 'User-Agent': 'restgate-bench/1' },
+}
+
 export interface Subject {
   /** Where the load goes. */
   readonly url: string

@@ -1,7 +1,7 @@
 // The benchmark's cases, in the order of issue 8. Ratios are reported against cases 1, 2 and 3.
 import { existsSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
-import type { BenchCase, CaseContext, RequestShape, Subject } from './case.js'
+import { ISSUE_GET, type BenchCase, type CaseContext, type RequestShape, type Subject } from './case.js'
 import { BENCH_USER, basicToken, seedTokens, type SeedTarget } from './tokens.js'
 import http from 'node:http'
 
@@ -23,12 +23,6 @@ async function sessionLogin(base: string, user: string, token: string): Promise<
     req.on('error', reject)
     req.end(body)
   })
-}
-
-/** A typical REST read, as a script would send it. */
-export const ISSUE_GET: RequestShape = {
-  path: '/rest/api/2/issue/BENCH-42',
-  headers: { Accept: 'application/json', 'User-Agent': 'restgate-bench/1' },
 }
 
 export const REFERENCE_IDS = ['1', '2', '3'] as const

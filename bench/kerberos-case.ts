@@ -5,8 +5,7 @@
 // a build without them.
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { CaseContext, Headers, Subject } from './case.js'
-import { ISSUE_GET } from './cases.js'
+import { ISSUE_GET, type CaseContext, type Headers, type Subject } from './case.js'
 
 interface Kdc {
   readonly keytab: string

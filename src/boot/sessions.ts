@@ -11,16 +11,15 @@ import type { TokenAuthenticator } from '../auth/api-token.js'
 import type { HandshakeExtras } from '../auth/spnego.js'
 import type { LockoutService } from '../lockout/service.js'
 import type { ProxyPluginOptions } from '../proxy/plugin.js'
-import type { Store } from '../store/types.js'
 import type { TokenHasher } from '../tokens/hash.js'
 import { createSessionAuthenticator } from '../sessions/authenticator.js'
 import { cookieIsSecure, sessionCookie } from '../sessions/cookie.js'
 import { sessionResource } from '../sessions/resource.js'
-import { createSessionService, type SessionService } from '../sessions/service.js'
+import { createSessionService, type SessionService, type SessionStore } from '../sessions/service.js'
 
 export interface SessionSetupDeps {
   readonly runtime: RuntimeHolder
-  readonly store: Store
+  readonly store: SessionStore
   readonly clock: Clock
   readonly logger: Logger
   readonly hasher: TokenHasher

@@ -6,13 +6,13 @@ import type { Clock } from '../clock.js'
 import type { Problem } from '../config/problems.js'
 import type { ReloadResult } from '../reload/reloader.js'
 import type { RuntimeHolder } from '../reload/runtime.js'
-import { StoreUnavailableError, type Store } from '../store/types.js'
+import { StoreUnavailableError } from '../store/types.js'
 import { readVersion } from '../version.js'
-import { createSnapshotService, type SnapshotService } from '../snapshots/service.js'
+import { createSnapshotService, type SnapshotService, type SnapshotStore } from '../snapshots/service.js'
 import { SNAPSHOT_FAMILY, SNAPSHOT_VERSION, snapshotRoutes } from '../snapshots/routes.js'
 
 export interface SnapshotSetupDeps {
-  readonly store: Store
+  readonly store: SnapshotStore
   readonly clock: Clock
   readonly runtime: RuntimeHolder
   readonly logger: Logger

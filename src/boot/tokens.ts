@@ -8,7 +8,6 @@ import type { RuntimeHolder } from '../reload/runtime.js'
 import type { Directory } from '../directory/static.js'
 import type { Metrics } from '../observability/metrics.js'
 import type { Upstream } from '../upstream/pool.js'
-import type { Store } from '../store/types.js'
 import { StoreUnavailableError } from '../store/types.js'
 import type { Authenticator } from '../auth/types.js'
 import { createApiTokenAuthenticator, type TokenAuthenticator } from '../auth/api-token.js'
@@ -17,11 +16,11 @@ import { createJiraPasswordAuthenticator } from '../auth/jira-password.js'
 import { TOKENS_FAMILY, TOKENS_VERSION, tokenRoutes } from '../api/tokens.js'
 import { createTokenHasher } from '../tokens/hash.js'
 import { loadHashKey } from '../tokens/hash-key.js'
-import { createTokenService, type TokenService } from '../tokens/service.js'
+import { createTokenService, type TokenService, type TokenStore } from '../tokens/service.js'
 
 export interface TokenSetupDeps {
   readonly runtime: RuntimeHolder
-  readonly store: Store
+  readonly store: TokenStore
   readonly clock: Clock
   readonly directory: Directory
   readonly metrics: Metrics

@@ -29,8 +29,11 @@ export type Resolved =
   | { readonly kind: 'valid'; readonly record: SessionRecord }
   | { readonly kind: 'invalid'; readonly reason: 'malformed' | 'unknown' | 'idle' | 'absolute' }
 
+/** The sessions' slice of the store: session records, and the invalidation events that end cached ones. */
+export type SessionStore = Pick<Store, 'createSession' | 'getSession' | 'touchSessions' | 'deleteSession' | 'publish' | 'subscribe'>
+
 export interface SessionServiceOptions {
-  readonly store: Store
+  readonly store: SessionStore
   readonly hasher: TokenHasher
   readonly clock: Clock
   readonly logger: Logger

@@ -18,8 +18,11 @@ export const VERSION_META = 'restgate.version'
 /** How long an id stays claimed: far longer than the second it names. */
 const ID_CLAIM_MS = 3_600_000
 
+/** The snapshots' slice of the store: snapshot records, id claims, and the version of the last start. */
+export type SnapshotStore = Pick<Store, 'saveSnapshot' | 'listSnapshots' | 'getSnapshot' | 'deleteSnapshot' | 'claimOnce' | 'getMeta' | 'setMeta'>
+
 export interface SnapshotServiceDeps {
-  readonly store: Store
+  readonly store: SnapshotStore
   readonly clock: Clock
   /** The running restgate's version. */
   readonly version: string

@@ -37,8 +37,17 @@ export interface CreateTokenInput extends LifetimeRequest {
   readonly paths?: readonly string[] | null
 }
 
+/**
+ * The token service's slice of the store: token records, their invalidation events, the batched "last
+ * used" updates (usage.ts) and the hash key's fingerprint (hash-key.ts).
+ */
+export type TokenStore = Pick<
+  Store,
+  'createToken' | 'findTokenByHash' | 'getToken' | 'listTokens' | 'setTokenExpiry' | 'deleteToken' | 'recordTokenUse' | 'getMeta' | 'setMeta' | 'publish' | 'subscribe'
+>
+
 export interface TokenServiceOptions {
-  readonly store: Store
+  readonly store: TokenStore
   readonly hasher: TokenHasher
   readonly clock: Clock
   readonly directory: Directory

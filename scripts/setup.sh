@@ -51,7 +51,7 @@ echo "setup: node $(node --version) ($(command -v node)), npm $(npm --version)"
 
 # npm ci only when the lock file or the node changed since the last install: the native modules are built
 # for one node (its ABI), so another node needs them built again.
-stamp() { cat package-lock.json; echo "node $(node --version) $(command -v node)"; }
+stamp() { cat package-lock.json; echo "node $(node --version) $(command -v node) headers ${npm_config_nodedir:-}"; }
 if ! cmp -s <(stamp) node_modules/.restgate-lock 2>/dev/null; then
   echo "setup: npm ci"
   npm ci --no-audit --no-fund --loglevel=error

@@ -2,12 +2,18 @@
 // replay cache directory, native module). Prepared at start-up and again before every reload goes into
 // force, committed only with the new policy; a reload whose material changed (a rotated key or keytab)
 // is applied even when the text is the same.
+//
+// libkrb5 gets KRB5_KTNAME and KRB5RCACHEDIR from the policy here (process.env is the environment the C
+// library reads), so the keytab, its service key, the replay cache directory and the native module are
+// checked before anything listens; a key or keytab is rotated with SIGHUP.
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import type { Problem } from './problems.js'
-import type { PrepareOutcome } from './reloader.js'
-import type { Config } from './schema.js'
-import type { SignerBox } from '../proxy/signer-box.js'
+import type { Logger } from 'pino'
+import type { Clock } from '../clock.js'
+import { ConfigError, type Problem } from '../config/problems.js'
+import type { PrepareOutcome } from '../config/prepare.js'
+import type { Config } from '../config/schema.js'
+import { createSignerBox, type SignerBox } from '../upstream/signer-box.js'
 import { prepareKerberos, type KerberosHolder, type KerberosState } from '../kerberos/setup.js'
 
 export interface PolicyMaterial {
@@ -47,4 +53,27 @@ export function createPolicyMaterial(signer: SignerBox, kerberos: KerberosHolder
       return 'problems' in key ? key.problems : []
     },
   }
+}
+
+/** The material in force: the signing key and Kerberos, swapped by a reload's commit. */
+export interface Material extends PolicyMaterial {
+  readonly signer: SignerBox
+  readonly kerberos: KerberosHolder
+  /** Of the material prepared at start-up: a reload compares against it. */
+  readonly fingerprint: string
+}
+
+/** Prepares and commits the start-up policy's material; a ConfigError when the policy cannot have it. */
+export async function prepareMaterial(config: Config, clock: Clock, logger: Logger): Promise<Material> {
+  const kerberos: KerberosHolder = { current: undefined }
+  const signer = createSignerBox(clock)
+  const material = createPolicyMaterial(signer, kerberos)
+  const boot = await material.prepare(config)
+  if ('problems' in boot) throw new ConfigError(boot.problems)
+  boot.commit()
+  if (kerberos.current !== undefined) {
+    const { keytab, principals, servicePrincipal, replayCacheDir } = kerberos.current
+    logger.info({ keytab, principals, servicePrincipal: servicePrincipal || '(any key in the keytab)', replayCacheDir }, 'Kerberos ready')
+  }
+  return { ...material, signer, kerberos, fingerprint: boot.fingerprint }
 }

@@ -1,9 +1,8 @@
 // The identity headers restgate sends upstream, and the optional signed assertion that lets Jira check
 // they came from restgate: `v1;user=<user>;method=<method>;ts=<ms>;sig=<base64url HMAC-SHA-256>`.
 import { createHmac } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import type { Identity } from '../auth/types.js'
-import type { Policy } from '../policy/compile.js'
+import type { Identity } from '../model/identity.js'
+import type { Config } from '../config/schema.js'
 import type { Clock } from '../clock.js'
 
 export interface IdentitySigner {
@@ -12,12 +11,6 @@ export interface IdentitySigner {
 
 /** Shortest key accepted: HMAC-SHA-256 with less than its output size in key is weaker than it looks. */
 export const MIN_SIGNING_KEY_BYTES = 32
-
-export function createSigner(keyFile: string, clock: Clock): IdentitySigner {
-  const key = readFileSync(keyFile)
-  if (key.length < MIN_SIGNING_KEY_BYTES) throw new Error(`identity.signing.keyFile ${keyFile} must hold at least 32 bytes of key`)
-  return signerFromKey(key, clock)
-}
 
 export function signerFromKey(key: Buffer, clock: Clock): IdentitySigner {
   return {
@@ -29,8 +22,7 @@ export function signerFromKey(key: Buffer, clock: Clock): IdentitySigner {
 }
 
 /** [name, value, ...] pairs to append after every client copy was removed. */
-export function identityHeaderValues(policy: Policy, identity: Identity, signer: IdentitySigner | undefined): string[] {
-  const id = policy.config.identity
+export function identityHeaderValues(id: Config['identity'], identity: Identity, signer: IdentitySigner | undefined): string[] {
   const out = [id.userHeader, identity.user, id.methodHeader, identity.method]
   if (id.groupsHeader !== undefined && identity.groups !== undefined) {
     out.push(id.groupsHeader, groupsHeaderValue(identity.groups))

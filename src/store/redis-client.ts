@@ -47,8 +47,6 @@ export function tlsOptions(config: RedisConfig): ConnectionOptions | undefined {
   }
 }
 
-const SLOTS_REFRESH_MS = 5000
-
 export function backoff(maxMs: number) {
   return (attempt: number): number => Math.min(50 * 2 ** Math.min(attempt, 10), maxMs)
 }
@@ -80,9 +78,6 @@ export function createRedisClient(config: RedisConfig, timeouts: RedisTimeouts =
       retryDelayOnFailover: 0,
       retryDelayOnClusterDown: 0,
       slotsRefreshTimeout: timeouts.commandTimeoutMs,
-      // A promoted replica is learnt from a MOVED reply or this refresh, whichever comes first: a master
-      // that died answers nothing, so without it only a failed command would make the client look again.
-      slotsRefreshInterval: SLOTS_REFRESH_MS,
       redisOptions: common,
       // Managed TLS clusters announce node addresses that only match the certificate by name.
       ...(common.tls !== undefined ? { dnsLookup: (address, done) => done(null, address) } : {}),

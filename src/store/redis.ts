@@ -55,6 +55,7 @@ const COUNTER_GRACE_MS = 60 * 1000
 /** The readiness probe's keys expire on their own. */
 const PROBE_TTL_MS = 60 * 1000
 const SLOT_REFRESH_GAP_MS = 200
+const SLOTS_REFRESH_MS = 5000
 
 // The hash slot of a key, as ioredis computes it (its own dependency), to find a probe key per Cluster master.
 const calculateSlot = createRequire(import.meta.url)('cluster-key-slot') as (key: string) => number
@@ -202,14 +203,18 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       }
     }
   }
-  // ioredis looks at the slot map again when told a slot moved; a master that died tells nothing. Each
-  // refresh opens a connection, so a burst of failures asks once per SLOT_REFRESH_GAP_MS.
+  // ioredis looks at the slot map again when told a slot moved; a master that died tells nothing. So the
+  // map is refreshed after a failure and every SLOTS_REFRESH_MS. Each refresh opens a connection, so a
+  // burst of failures asks once per SLOT_REFRESH_GAP_MS. (Not ioredis' slotsRefreshInterval: its timer is
+  // armed when the client gets ready, even after a close, and then holds the process open for good.)
   let lastRefresh = 0
   function refreshSlots(): void {
-    if (!(client instanceof Cluster) || Date.now() - lastRefresh < SLOT_REFRESH_GAP_MS) return
+    if (closed || !(client instanceof Cluster) || Date.now() - lastRefresh < SLOT_REFRESH_GAP_MS) return
     lastRefresh = Date.now()
     client.refreshSlotsCache()
   }
+  const slotsTimer = client instanceof Cluster ? setInterval(refreshSlots, SLOTS_REFRESH_MS) : undefined
+  slotsTimer?.unref()
   /** One confirmed step: MULTI/EXEC on one slot, then WAIT. */
   const step = (commands: Step): Promise<unknown[]> => writer.step(commands)
 
@@ -340,6 +345,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     async close() {
       if (closed) return
       closed = true
+      clearInterval(slotsTimer)
       listeners.clear()
       follower?.close()
       subscriber?.disconnect()

@@ -74,7 +74,7 @@ export function createUpstreamDirectory(deps: UpstreamDirectoryDeps): UpstreamDi
       [id.methodHeader]: DIRECTORY_METHOD,
     }
     if (id.signing !== undefined && deps.signer !== undefined) {
-      headers[id.signing.header] = deps.signer.sign(user, DIRECTORY_METHOD)
+      headers[id.signing.header] = deps.signer.sign(user, DIRECTORY_METHOD, { method: 'GET', target: MYSELF_PATH })
     }
     const timeout = Math.min(policy.durations.upstreamTimeoutMs, maxTimeoutMs)
     try {

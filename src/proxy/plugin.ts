@@ -158,7 +158,7 @@ export function createForwardHandler(opts: ProxyPluginOptions, hooks: ForwardHoo
       forwardedFor,
       forwardedProto: request.protocol,
       forwardedHost: request.host,
-      add: auth === null ? [] : identityHeaderValues(policy, auth.identity, signer),
+      add: auth === null ? [] : identityHeaderValues(policy, auth.identity, signer, { method: request.method, target: request.url }),
     })
     reply.hijack()
     forward(reply.raw, {

@@ -16,6 +16,7 @@ import { createLogger } from './observability/logger.js'
 import { createMetrics, type Metrics } from './observability/metrics.js'
 import { createUpstream, type Upstream } from './proxy/upstream.js'
 import { createSignerBox } from './proxy/signer-box.js'
+import { createOAuthBox } from './upstream/oauth-box.js'
 import type { Authenticator } from './auth/types.js'
 import { createUpstreamDirectory } from './directory/upstream.js'
 import { createPolicyDirectory } from './directory/policy-directory.js'
@@ -102,14 +103,15 @@ export async function start(options: StartOptions): Promise<Running> {
   const runtime = createRuntimeHolder(config, loaded.text, clock.now())
   const lifecycle: Lifecycle = { closing: false }
 
-  // ── Kerberos (SPNEGO) and the signing key ─────────────────────────────────────────────────────────
+  // ── Kerberos (SPNEGO), the signing key and the OAuth key ──────────────────────────────────────────
   // The keytab, its service key, the replay cache directory and the native module are checked before
   // anything listens; libkrb5 gets KRB5_KTNAME and KRB5RCACHEDIR from the policy here (process.env is the
-  // environment the C library reads). The signing key is read too. A reload prepares both again before
-  // the new policy goes into force (config/material.ts), so a key or keytab is rotated with SIGHUP.
+  // environment the C library reads). The signing and OAuth keys are read too. A reload prepares them all
+  // again before the new policy goes into force (config/material.ts), so a key or keytab is rotated with SIGHUP.
   const kerberos: KerberosHolder = { current: undefined }
   const signer = createSignerBox(clock)
-  const material = createPolicyMaterial(signer, kerberos)
+  const oauth = createOAuthBox(clock)
+  const material = createPolicyMaterial(signer, oauth, kerberos)
   const boot = await material.prepare(config)
   if ('problems' in boot) throw new ConfigError(boot.problems)
   boot.commit()
@@ -121,7 +123,7 @@ export async function start(options: StartOptions): Promise<Running> {
 
   const upstream: Upstream = createUpstream(config.upstream)
   const directoryClient: Upstream = createUpstream({ ...config.upstream, connections: DIRECTORY_CONNECTIONS })
-  const directory = createPolicyDirectory(createUpstreamDirectory({ client: directoryClient, clock, logger, signer }))
+  const directory = createPolicyDirectory(createUpstreamDirectory({ client: directoryClient, clock, logger, signer, oauth }))
 
   // --- Store and API tokens ---------------------------------------------------------------------------
   // The store is opened before anything listens and closed after the last request; tokens add the proxy's
@@ -235,7 +237,7 @@ export async function start(options: StartOptions): Promise<Running> {
   // -----------------------------------------------------------------------------------------------------
 
   const deps: AppDeps = {
-    runtime, logger, metrics, clock, upstream, signer, lifecycle, authenticators, apiAuthenticators, apiFamilies, directory,
+    runtime, logger, metrics, clock, upstream, signer, oauth, lifecycle, authenticators, apiAuthenticators, apiFamilies, directory,
     localScopes,
   }
   const app = await buildApp(deps)

@@ -128,6 +128,29 @@ const Identity = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    // Two-legged OAuth 1.0a with user impersonation (an Application Link in Jira): every request restgate
+    // authenticated is signed as its user; requests it did not authenticate never are.
+    oauth: Type.Optional(
+      Type.Object(
+        {
+          consumerKey: Type.String({
+            minLength: 1,
+            maxLength: 200,
+            pattern: '^[^\\x00-\\x1f\\x7f]+$',
+            ...rule('the Application Link\'s consumer key (printable, at most 200 characters)'),
+          }),
+          privateKeyFile: FilePath,
+          baseUrl: Type.Optional(
+            Type.String({
+              format: 'origin-url',
+              ...rule('the origin Jira believes it serves (its connector\'s scheme://proxyName:proxyPort), like https://jira.example.com'),
+              description: 'Signed instead of upstream.url when the Tomcat connector sets proxyName/proxyPort/scheme',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false, default: {} },
 )

@@ -28,7 +28,7 @@ keytab, its service key, the replay cache directory and the native kerberos modu
 
 Signals: SIGTERM/SIGINT drain in-flight requests and exit 0; SIGHUP reloads the policy file.
 The policy file is also watched: saving it reloads it. A file that does not validate is refused and
-the policy in force stays; keys marked restart in the README need a restart to take effect.
+the policy in force stays; keys marked restart in docs/policy-reference.md need a restart to take effect.
 With server.workers: N > 1 the command forks N worker processes sharing the port, restarts any that dies,
 passes these signals on to them and serves the admin listener itself (metrics summed over the workers).
 Exit codes: 0 ok, 1 invalid policy, start-up failure, store unavailable, unknown token or snapshot, or a

@@ -1,6 +1,7 @@
 // The policy file's one schema. The Config type is derived from it, Ajv fills in the defaults, and
 // `rule` is the human wording used in error messages ("server.port: must be an integer 1-65535").
-// `restart: true` marks keys a hot reload cannot apply.
+// `restart: true` marks keys a hot reload cannot apply. Each key's `description` is the sentence that
+// docs/policy-reference.md prints for it (`npm run docs` regenerates that page; a test keeps it in step).
 import { Type, type Static, type TSchema, type SchemaOptions } from '@sinclair/typebox'
 
 const rule = (text: string): { rule: string } => ({ rule: text })
@@ -10,9 +11,10 @@ const Port = (def: number, opts: SchemaOptions = {}) =>
 
 const NonEmpty = (opts: SchemaOptions = {}) => Type.String({ minLength: 1, ...rule('a non-empty string'), ...opts })
 
-const HeaderName = (def?: string) =>
+const HeaderName = (def?: string, opts: SchemaOptions = {}) =>
   Type.String({
     ...(def === undefined ? {} : { default: def }),
+    ...opts,
     pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$",
     ...rule('an HTTP header name'),
   })
@@ -21,7 +23,7 @@ const Cidr = Type.String({ format: 'cidr', ...rule('a CIDR like 10.0.0.0/8, 192.
 const Cidrs = (opts: SchemaOptions = {}) => Type.Array(Cidr, { default: [], ...opts })
 
 const Glob = Type.String({ format: 'path-glob', ...rule('a path glob starting with / (* one segment, ** any depth)') })
-const Globs = (def: string[]) => Type.Array(Glob, { default: def })
+const Globs = (def: string[], opts: SchemaOptions = {}) => Type.Array(Glob, { default: def, ...opts })
 
 const UserAgentRule = Type.String({
   format: 'user-agent-rule',
@@ -48,73 +50,106 @@ const Networks = Type.Object(
   { additionalProperties: false, default: {} },
 )
 
-const FilePath = NonEmpty({ format: 'file-path', ...rule('a readable file path') })
+const FilePath = (description: string) => NonEmpty({ format: 'file-path', description, ...rule('a readable file path') })
 
 const Server = Type.Object(
   {
-    host: Type.String({ default: '0.0.0.0', restart: true }),
-    port: Port(8080, { restart: true }),
+    host: Type.String({ default: '0.0.0.0', restart: true, description: 'Address the proxy listens on' }),
+    port: Port(8080, { restart: true, description: 'Port the proxy listens on: clients call restgate here instead of Jira' }),
     tls: Type.Optional(
-      Type.Object({ cert: FilePath, key: FilePath }, { additionalProperties: false, restart: true }),
+      Type.Object(
+        {
+          cert: FilePath('PEM certificate (with its chain) the proxy serves'),
+          key: FilePath('PEM private key of that certificate'),
+        },
+        { additionalProperties: false, restart: true, description: 'Serve HTTPS instead of HTTP' },
+      ),
     ),
-    trustedProxies: Cidrs({ restart: true }),
+    trustedProxies: Cidrs({
+      restart: true,
+      description: 'Load balancers whose `X-Forwarded-For`, `-Proto` and `-Host` are believed',
+    }),
     maxHeaderBytes: Type.Integer({
       minimum: 8192,
       maximum: 1048576,
       default: 65536,
       restart: true,
+      description: "Largest request head accepted (431 above it): Kerberos tickets of users in many AD groups exceed Node's 16 KiB",
       ...rule('an integer from 8192 to 1048576 (bytes)'),
     }),
-    keepAliveTimeout: Duration('72s'),
-    requestTimeout: Duration('5m'),
-    drainTimeout: Duration('30s'),
+    keepAliveTimeout: Duration('72s', { description: "How long an idle client connection stays open: longer than the load balancer's idle timeout" }),
+    requestTimeout: Duration('5m', { description: 'How long a client may take to send a whole request, headers and body' }),
+    drainTimeout: Duration('30s', { description: 'How long SIGTERM and SIGINT wait for requests in flight before closing their connections' }),
     realm: Type.String({
       default: 'restgate',
       pattern: '^[^"\\\\]*$',
-      description: 'Realm named in WWW-Authenticate: Basic challenges',
+      description: 'Realm named in `WWW-Authenticate: Basic` challenges',
       ...rule('a realm name without quotes or backslashes'),
     }),
-    workers: Type.Integer({ minimum: 1, maximum: 64, default: 1, restart: true, ...rule('an integer 1-64') }),
+    workers: Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      default: 1,
+      restart: true,
+      description: 'Processes sharing the port (`node:cluster`); with more than 1 a primary process forks them and serves the admin listener',
+      ...rule('an integer 1-64'),
+    }),
     admin: Type.Object(
       {
-        enabled: Type.Boolean({ default: true, restart: true }),
-        host: Type.String({ default: '127.0.0.1', restart: true }),
-        port: Port(9090, { restart: true }),
+        enabled: Type.Boolean({ default: true, restart: true, description: 'Serve `/healthz`, `/readyz` and `/metrics`' }),
+        host: Type.String({ default: '127.0.0.1', restart: true, description: 'Address of the admin listener: keep it off the public network' }),
+        port: Port(9090, { restart: true, description: 'Port of the admin listener; must differ from `server.port`' }),
       },
-      { additionalProperties: false, default: {} },
+      { additionalProperties: false, default: {}, description: 'The admin listener' },
     ),
   },
-  { additionalProperties: false, default: {} },
+  { additionalProperties: false, default: {}, description: 'The listener clients call, and the admin listener' },
 )
 
 const Upstream = Type.Object(
   {
     // The keep-alive pool is bound to one origin and its connect options: changing them needs a restart.
-    url: Type.String({ format: 'origin-url', restart: true, ...rule('an http:// or https:// origin without a path, like http://jira:8080') }),
-    timeout: Duration('60s'),
-    connectTimeout: Duration('5s', { restart: true }),
-    connections: Type.Integer({ minimum: 1, maximum: 4096, default: 128, restart: true, ...rule('an integer 1-4096') }),
-    preserveHost: Type.Boolean({ default: false }),
-    applicationName: Type.String({ default: 'JIRA', description: 'JIRA or Confluence: shown in snapshots' }),
+    url: Type.String({
+      format: 'origin-url',
+      restart: true,
+      description: 'Jira or Confluence origin, without a path (`http://jira:8080`)',
+      ...rule('an http:// or https:// origin without a path, like http://jira:8080'),
+    }),
+    timeout: Duration('60s', { description: "How long to wait for the upstream's response headers, and between body chunks (504 past it)" }),
+    connectTimeout: Duration('5s', { restart: true, description: 'How long to wait for a connection to the upstream' }),
+    connections: Type.Integer({
+      minimum: 1,
+      maximum: 4096,
+      default: 128,
+      restart: true,
+      description: 'Keep-alive connections to the upstream, at most',
+      ...rule('an integer 1-4096'),
+    }),
+    preserveHost: Type.Boolean({ default: false, description: "Send the client's `Host` header instead of the upstream's" }),
+    applicationName: Type.String({ default: 'JIRA', description: '`JIRA` or `Confluence`: shown in snapshots' }),
     tls: Type.Optional(
       Type.Object(
         {
-          ca: Type.Optional(FilePath),
-          rejectUnauthorized: Type.Boolean({ default: true }),
+          ca: Type.Optional(FilePath("PEM CA certificates that sign the upstream's certificate (default: Node's built-in list)")),
+          rejectUnauthorized: Type.Boolean({ default: true, description: 'Refuse an upstream certificate that does not verify' }),
         },
-        { additionalProperties: false, restart: true },
+        { additionalProperties: false, restart: true, description: 'For an https upstream' },
       ),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: 'The Jira or Confluence that restgate forwards to' },
 )
 
 const Identity = Type.Object(
   {
-    userHeader: HeaderName('X-Forwarded-User'),
-    methodHeader: HeaderName('X-Forwarded-Auth'),
-    // No default: groups are sent only when this names a header (README: "none").
-    groupsHeader: Type.Optional(HeaderName()),
+    userHeader: HeaderName('X-Forwarded-User', { description: 'Header that tells the upstream who the caller is' }),
+    methodHeader: HeaderName('X-Forwarded-Auth', {
+      description: "Header that tells the upstream how the caller logged in: `kerberos`, `token` or `session` (`directory` on restgate's own group lookups)",
+    }),
+    // No default: groups are sent only when this names a header.
+    groupsHeader: Type.Optional(
+      HeaderName(undefined, { description: "Send the caller's groups in this header too (comma-separated, percent-encoded)" }),
+    ),
     stripHeaders: Type.Array(HeaderName('X'), {
       default: [],
       description: 'More header names that clients may never send to the upstream',
@@ -122,10 +157,10 @@ const Identity = Type.Object(
     signing: Type.Optional(
       Type.Object(
         {
-          keyFile: FilePath,
-          header: HeaderName('X-Restgate-Assertion'),
+          keyFile: FilePath('Key shared with the upstream (32+ random bytes); read again on every reload'),
+          header: HeaderName('X-Restgate-Assertion', { description: 'Header that carries the signed assertion' }),
         },
-        { additionalProperties: false },
+        { additionalProperties: false, description: 'Add a signed identity assertion (HMAC-SHA-256) the upstream can verify' },
       ),
     ),
     // Two-legged OAuth 1.0a with user impersonation (an Application Link in Jira): every request restgate
@@ -152,11 +187,11 @@ const Identity = Type.Object(
       ),
     ),
   },
-  { additionalProperties: false, default: {} },
+  { additionalProperties: false, default: {}, description: 'The headers that tell the upstream who the caller is' },
 )
 
 const HostPort = Type.Object(
-  { host: NonEmpty(), port: Port(6379) },
+  { host: NonEmpty({ description: 'Host name or address' }), port: Port(6379, { description: 'Port' }) },
   { additionalProperties: false },
 )
 
@@ -165,51 +200,88 @@ const Store = Type.Object(
     type: Type.Union([Type.Literal('embedded'), Type.Literal('redis')], {
       default: 'embedded',
       restart: true,
+      description: '`embedded` (a SQLite file, one instance) or `redis` (several instances)',
       ...rule('"embedded" or "redis"'),
     }),
-    path: Type.String({ default: './data/restgate.db', restart: true }),
+    path: Type.String({
+      default: './data/restgate.db',
+      restart: true,
+      description: "The embedded store's SQLite file; a generated token hash key and the default Kerberos replay cache go beside it",
+    }),
     redis: Type.Optional(
       Type.Object(
         {
-          url: Type.Optional(Type.String({ pattern: '^rediss?://', ...rule('a redis:// or rediss:// URL') })),
-          sentinels: Type.Optional(Type.Array(HostPort, { minItems: 1 })),
+          url: Type.Optional(
+            Type.String({
+              pattern: '^rediss?://',
+              description: 'One Redis server: `redis://[:password@]host:port/db`, or `rediss://` for TLS',
+              ...rule('a redis:// or rediss:// URL'),
+            }),
+          ),
+          sentinels: Type.Optional(Type.Array(HostPort, { minItems: 1, description: 'Redis Sentinel addresses (with `name`)' })),
           name: Type.Optional(NonEmpty({ description: 'Sentinel master name' })),
-          cluster: Type.Optional(Type.Array(HostPort, { minItems: 1 })),
-          username: Type.Optional(Type.String()),
-          password: Type.Optional(Type.String()),
-          db: Type.Optional(Type.Integer({ minimum: 0, maximum: 15, ...rule('an integer 0-15') })),
-          keyPrefix: Type.String({ default: 'restgate:' }),
+          cluster: Type.Optional(Type.Array(HostPort, { minItems: 1, description: 'Redis Cluster nodes to start from' })),
+          username: Type.Optional(Type.String({ description: 'Redis ACL user name' })),
+          password: Type.Optional(Type.String({ description: 'Redis password (write `${VAR}` and keep it in the environment)' })),
+          db: Type.Optional(Type.Integer({ minimum: 0, maximum: 15, description: 'Database number', ...rule('an integer 0-15') })),
+          keyPrefix: Type.String({ default: 'restgate:', description: 'Prefix of every key, to share a Redis' }),
           tls: Type.Optional(
             Type.Object(
               {
-                ca: Type.Optional(FilePath),
-                cert: Type.Optional(FilePath),
-                key: Type.Optional(FilePath),
-                rejectUnauthorized: Type.Boolean({ default: true }),
+                ca: Type.Optional(FilePath("PEM CA certificates that sign Redis's certificate")),
+                cert: Type.Optional(FilePath('PEM client certificate')),
+                key: Type.Optional(FilePath('PEM private key of the client certificate')),
+                rejectUnauthorized: Type.Boolean({ default: true, description: "Refuse a Redis certificate that does not verify" }),
               },
-              { additionalProperties: false },
+              { additionalProperties: false, description: 'TLS to Redis' },
             ),
           ),
         },
-        { additionalProperties: false, restart: true },
+        {
+          additionalProperties: false,
+          restart: true,
+          description: 'The Redis store: exactly one of `url`, `sentinels` (with `name`) or `cluster`; required with `type: redis`',
+        },
       ),
     ),
   },
-  { additionalProperties: false, default: {} },
+  { additionalProperties: false, default: {}, description: 'Where tokens, sessions, lockout counters and policy snapshots live' },
 )
 
 const Directory = Type.Object(
   {
     source: Type.Union([Type.Literal('static'), Type.Literal('upstream')], {
       default: 'static',
+      description: "Where a user's groups come from: `static` (`directory.groups`) or `upstream` (Jira, plus `directory.groups`)",
       ...rule('"static" or "upstream"'),
     }),
-    admins: Type.Object({ users: Names(), groups: Names() }, { additionalProperties: false, default: {} }),
-    groups: Type.Record(Type.String({ minLength: 1 }), Type.Array(NonEmpty()), { default: {} }),
-    cacheSeconds: Type.Integer({ minimum: 0, maximum: 86400, default: 300, ...rule('an integer 0-86400') }),
-    graceSeconds: Type.Integer({ minimum: 0, maximum: 604800, default: 3600, ...rule('an integer 0-604800') }),
+    admins: Type.Object(
+      {
+        users: Names({ description: 'Administrators by user name' }),
+        groups: Names({ description: 'Groups whose members are administrators' }),
+      },
+      { additionalProperties: false, default: {}, description: "restgate's administrators (the management API's admin routes)" },
+    ),
+    groups: Type.Record(Type.String({ minLength: 1 }), Type.Array(NonEmpty()), {
+      default: {},
+      description: 'Static groups: `{ group: [user, ...] }`',
+    }),
+    cacheSeconds: Type.Integer({
+      minimum: 0,
+      maximum: 86400,
+      default: 300,
+      description: "With `source: upstream`: how long Jira's answer for a user is kept",
+      ...rule('an integer 0-86400'),
+    }),
+    graceSeconds: Type.Integer({
+      minimum: 0,
+      maximum: 604800,
+      default: 3600,
+      description: 'With `source: upstream`: how much longer a kept answer is used while Jira cannot answer',
+      ...rule('an integer 0-604800'),
+    }),
   },
-  { additionalProperties: false, default: {} },
+  { additionalProperties: false, default: {}, description: 'Users, groups and administrators' },
 )
 
 export const DEFAULT_EXCLUDED_USER_AGENTS = [
@@ -233,113 +305,173 @@ export const DEFAULT_EXCLUDED_USER_AGENTS = [
 
 const PrincipalRule = Type.Object(
   {
-    match: Type.String({ format: 'regex', ...rule('a regular expression') }),
-    replace: Type.String({ default: '$1' }),
+    match: Type.String({ format: 'regex', description: 'Regular expression that must match the whole principal', ...rule('a regular expression') }),
+    replace: Type.String({ default: '$1', description: 'The user name: `$1`, `$<name>` and `$&` fill in from the match' }),
   },
   { additionalProperties: false },
 )
 
 const Kerberos = Type.Object(
   {
-    enabled: Type.Boolean({ default: false }),
-    keytab: Type.Optional(FilePath),
+    enabled: Type.Boolean({ default: false, description: 'Accept `Authorization: Negotiate` and send Negotiate challenges' }),
+    keytab: Type.Optional(FilePath('The keytab file (required when enabled); read again on every reload')),
     servicePrincipal: Type.String({
       default: '',
       pattern: '^$|^[^@\\s]+@[^@\\s]+$',
+      description: '`HTTP@host`; empty accepts a ticket for any key in the keytab',
       ...rule('"HTTP@host", or empty for any key in the keytab'),
     }),
-    realms: Names({ description: 'Accepted realms; empty accepts every realm in the keytab' }),
-    stripRealm: Type.Boolean({ default: true }),
-    principalMap: Type.Array(PrincipalRule, { default: [] }),
-    lowercase: Type.Boolean({ default: false }),
-    paths: Globs(['/rest/**']),
-    excludePaths: Globs([]),
+    realms: Names({ description: "Accepted realms; empty accepts the realms of the keytab's keys" }),
+    stripRealm: Type.Boolean({ default: true, description: '`alice@EXAMPLE.COM` becomes `alice`' }),
+    principalMap: Type.Array(PrincipalRule, {
+      default: [],
+      description: 'Ordered rules on the whole principal; the first that matches gives the user name instead of `stripRealm`',
+    }),
+    lowercase: Type.Boolean({ default: false, description: 'Lower-case the user name' }),
+    paths: Globs(['/rest/**'], { description: 'Where Kerberos applies (globs on the canonical path)' }),
+    excludePaths: Globs([], { description: 'Where it does not, within `paths`' }),
     networks: Networks,
-    excludeUserAgents: Type.Array(UserAgentRule, { default: DEFAULT_EXCLUDED_USER_AGENTS }),
-    replayCacheDir: Type.Optional(NonEmpty({ restart: true })),
+    excludeUserAgents: Type.Array(UserAgentRule, {
+      default: DEFAULT_EXCLUDED_USER_AGENTS,
+      description: 'User agents that get no Negotiate challenge (substrings, or `/regex/`); a token they send is still checked',
+    }),
+    replayCacheDir: Type.Optional(
+      NonEmpty({ restart: true, description: "MIT's replay cache directory (default: `$KRB5RCACHEDIR`, else `krb5-rcache` beside `store.path`)" }),
+    ),
     sessions: Type.Boolean({ default: false, description: 'Set the restgate session cookie after a handshake' }),
   },
-  { additionalProperties: false, default: {} },
+  { additionalProperties: false, default: {}, description: 'SPNEGO (Kerberos) for REST' },
 )
 
 const ApiTokens = Type.Object(
   {
-    enabled: Type.Boolean({ default: true }),
-    basic: Type.Boolean({ default: true }),
-    bearer: Type.Boolean({ default: true }),
-    paths: Globs(['/rest/**']),
+    enabled: Type.Boolean({ default: true, description: 'Accept and issue API tokens' }),
+    basic: Type.Boolean({ default: true, description: 'Accept a token as the Basic password (`curl -u alice:TOKEN`)' }),
+    bearer: Type.Boolean({ default: true, description: 'Accept `Authorization: Bearer TOKEN` (other Bearer values pass to Jira)' }),
+    paths: Globs(['/rest/**'], { description: 'Where tokens count (add globs for tokens on non-REST URLs); a token elsewhere is refused' }),
     networks: Networks,
-    creators: Type.Object({ groups: Names() }, { additionalProperties: false, default: {} }),
-    defaultLifetimeDays: Type.Integer({ minimum: 1, maximum: 3650, default: 30, ...rule('an integer 1-3650') }),
-    maxLifetimeDays: Type.Integer({ minimum: 1, maximum: 3650, default: 365, ...rule('an integer 1-3650') }),
-    allowNonExpiring: Type.Boolean({ default: false }),
-    hashKeyFile: Type.Optional(NonEmpty({ restart: true })),
+    creators: Type.Object(
+      { groups: Names({ description: 'Who may hold tokens besides admins; empty means everyone' }) },
+      { additionalProperties: false, default: {} },
+    ),
+    defaultLifetimeDays: Type.Integer({
+      minimum: 1,
+      maximum: 3650,
+      default: 30,
+      description: 'Lifetime of a token created without `validForDays`',
+      ...rule('an integer 1-3650'),
+    }),
+    maxLifetimeDays: Type.Integer({
+      minimum: 1,
+      maximum: 3650,
+      default: 365,
+      description: 'The longest lifetime allowed',
+      ...rule('an integer 1-3650'),
+    }),
+    allowNonExpiring: Type.Boolean({ default: false, description: 'Allow tokens that never expire (`isValidForever: true`)' }),
+    hashKeyFile: Type.Optional(
+      NonEmpty({ restart: true, description: 'Key for the token hashes (default: generated once into `token-hash.key` beside `store.path`)' }),
+    ),
     cache: Type.Object(
       {
-        maxEntries: Type.Integer({ minimum: 0, maximum: 1000000, default: 10000, ...rule('an integer 0-1000000') }),
-        ttl: Duration('30s'),
+        maxEntries: Type.Integer({
+          minimum: 0,
+          maximum: 1000000,
+          default: 10000,
+          description: 'Validated tokens kept in memory per process',
+          ...rule('an integer 0-1000000'),
+        }),
+        ttl: Duration('30s', { description: 'How long a validated token is believed without asking the store again' }),
       },
       { additionalProperties: false, default: {} },
     ),
     scopes: Type.Object(
-      { allowWrite: Names({ description: 'Groups that may create write tokens; empty means everyone' }) },
+      {
+        allowWrite: Names({
+          description: 'Groups that may create write tokens (admins always may); others get read-only tokens; empty means everyone',
+        }),
+      },
       { additionalProperties: false, default: {} },
     ),
   },
-  { additionalProperties: false, default: {} },
+  { additionalProperties: false, default: {}, description: 'API tokens, in place of passwords in scripts' },
 )
 
 const Sessions = Type.Object(
   {
-    enabled: Type.Boolean({ default: true }),
-    cookieName: Type.String({ default: 'RESTGATE_SESSION', pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", ...rule('a cookie name') }),
-    idleTimeout: Duration('30m'),
-    absoluteTimeout: Duration('8h'),
+    enabled: Type.Boolean({ default: true, description: "restgate's own session cookie" }),
+    cookieName: Type.String({
+      default: 'RESTGATE_SESSION',
+      pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$",
+      description: 'Name of the cookie (`__Host-RESTGATE_SESSION` behind https keeps sibling subdomains from setting it)',
+      ...rule('a cookie name'),
+    }),
+    idleTimeout: Duration('30m', { description: 'A session unused this long ends (slides with use)' }),
+    absoluteTimeout: Duration('8h', { description: "A session ends this long after login, used or not (also the cookie's Max-Age)" }),
     secure: Type.Union([Type.Literal('auto'), Type.Literal('always'), Type.Literal('never')], {
       default: 'auto',
+      description: 'The `Secure` cookie attribute: `auto` (when the client used https), `always` or `never`',
       ...rule('"auto", "always" or "never"'),
     }),
   },
-  { additionalProperties: false, default: {} },
+  { additionalProperties: false, default: {}, description: "restgate's session cookie" },
 )
 
 const Lockout = Type.Object(
   {
-    enabled: Type.Boolean({ default: true }),
-    maxFailures: Type.Integer({ minimum: 1, maximum: 10000, default: 10, ...rule('an integer 1-10000') }),
-    window: Duration('15m'),
+    enabled: Type.Boolean({ default: true, description: 'Count failed logins and refuse further attempts past the limit' }),
+    maxFailures: Type.Integer({
+      minimum: 1,
+      maximum: 10000,
+      default: 10,
+      description: 'Failed logins per user, and per client address, within the window',
+      ...rule('an integer 1-10000'),
+    }),
+    window: Duration('15m', { description: 'Each counter runs this long from its first failure' }),
   },
-  { additionalProperties: false, default: {} },
+  { additionalProperties: false, default: {}, description: 'Brute-force lockout' },
 )
 
 const Snapshots = Type.Object(
   {
-    keep: Type.Integer({ minimum: 1, maximum: 10000, default: 50, ...rule('an integer 1-10000') }),
+    keep: Type.Integer({
+      minimum: 1,
+      maximum: 10000,
+      default: 50,
+      description: 'Snapshots kept; automatic backups are the first to go',
+      ...rule('an integer 1-10000'),
+    }),
   },
-  { additionalProperties: false, default: {} },
+  { additionalProperties: false, default: {}, description: 'Policy snapshots, in the store' },
 )
 
 const TokenPage = Type.Object(
   {
-    enabled: Type.Boolean({ default: true, restart: true }),
-    path: Type.String({ default: '/restgate/tokens', pattern: '^(/[A-Za-z0-9._~-]+)+$', restart: true, ...rule('an absolute path like /restgate/tokens') }),
+    enabled: Type.Boolean({ default: true, restart: true, description: 'Serve the page; `false` leaves its path to Jira' }),
+    path: Type.String({
+      default: '/restgate/tokens',
+      pattern: '^(/[A-Za-z0-9._~-]+)+$',
+      restart: true,
+      description: 'Where the page is served (not under `/rest/`)',
+      ...rule('an absolute path like /restgate/tokens'),
+    }),
   },
-  { additionalProperties: false, default: {} },
+  { additionalProperties: false, default: {}, description: 'The self-service token page' },
 )
 
 const Logging = Type.Object(
   {
     level: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-      { default: 'info', ...rule('one of fatal, error, warn, info, debug, trace, silent') },
+      { default: 'info', description: 'Log level', ...rule('one of fatal, error, warn, info, debug, trace, silent') },
     ),
-    accessLog: Type.Boolean({ default: true }),
+    accessLog: Type.Boolean({ default: true, description: 'One line per request (written at level `info`)' }),
   },
-  { additionalProperties: false, default: {} },
+  { additionalProperties: false, default: {}, description: 'JSON log lines on stdout' },
 )
 
-const PassOrDeny = (def: 'passthrough' | 'deny') =>
-  Type.Union([Type.Literal('passthrough'), Type.Literal('deny')], { default: def, ...rule('"passthrough" or "deny"') })
+const PassOrDeny = (def: 'passthrough' | 'deny', description: string) =>
+  Type.Union([Type.Literal('passthrough'), Type.Literal('deny')], { default: def, description, ...rule('"passthrough" or "deny"') })
 
 export const ConfigSchema = Type.Object(
   {
@@ -350,8 +482,8 @@ export const ConfigSchema = Type.Object(
     directory: Directory,
     kerberos: Kerberos,
     apiTokens: ApiTokens,
-    passwords: PassOrDeny('passthrough'),
-    anonymous: PassOrDeny('passthrough'),
+    passwords: PassOrDeny('passthrough', 'Basic with a Jira password on a protected path: `passthrough` to Jira, or `deny` (401)'),
+    anonymous: PassOrDeny('passthrough', 'No credential on a protected path: `passthrough` to Jira, or `deny` (401)'),
     sessions: Sessions,
     lockout: Lockout,
     snapshots: Snapshots,

@@ -1,4 +1,4 @@
-// Real clients keeping cookies: curl with a cookie jar (-c/-b) and a Python requests Session, as the README shows.
+// Real clients keeping cookies: curl with a cookie jar (-c/-b) and a Python requests Session, as docs/clients.md shows.
 import t from 'tap'
 import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'

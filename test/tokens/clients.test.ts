@@ -1,5 +1,5 @@
 // Real clients end to end: a token made through the API with curl (and a Jira password) works through the
-// proxy with curl and with Python requests, as the README shows.
+// proxy with curl and with Python requests, as docs/clients.md shows.
 import t from 'tap'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'

@@ -1,5 +1,7 @@
-// The benchmark's cases, in the order of issue 8. Ratios are reported against cases 1, 2 and 3.
-import { existsSync } from 'node:fs'
+// The benchmark's cases, in the order of issue 8 (8a and 8o: the two ways Jira can trust restgate, next to
+// header mode, 4e). Ratios are reported against cases 1, 2 and 3.
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import { existsSync, writeFileSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import type { BenchCase, CaseContext, RequestShape, Subject } from './case.js'
 import { BENCH_USER, basicToken, seedTokens, type SeedTarget } from './tokens.js'
@@ -40,7 +42,7 @@ const TOKENS_SENT = 100
  * restgate with API tokens on: `count` tokens seeded into the store before it starts, requests carrying
  * the first `sent` of them in turn (Basic user:TOKEN, as curl -u sends it), each a cache hit once warm.
  */
-async function tokenRestgate(ctx: CaseContext, name: string, store: 'embedded' | 'redis', count: number, sent: number, scope: 'read' | 'write' = 'read') {
+async function tokenRestgate(ctx: CaseContext, name: string, store: 'embedded' | 'redis', count: number, sent: number, scope: 'read' | 'write' = 'read', extra: Record<string, unknown> = {}) {
   const hashKeyFile = join(ctx.dir, `${name}.key`)
   let target: SeedTarget
   let storePolicy: Record<string, unknown>
@@ -55,12 +57,12 @@ async function tokenRestgate(ctx: CaseContext, name: string, store: 'embedded' |
     storePolicy = { type: 'embedded', path }
   }
   const { secrets } = await seedTokens(target, hashKeyFile, count, sent, scope)
-  const rg = await ctx.restgate(name, { policy: { store: storePolicy, apiTokens: { enabled: true, hashKeyFile } } })
+  const rg = await ctx.restgate(name, { policy: { store: storePolicy, apiTokens: { enabled: true, hashKeyFile }, ...extra } })
   return { rg, secrets }
 }
 
-async function tokenCase(ctx: CaseContext, name: string, store: 'embedded' | 'redis', count: number, sent: number): Promise<Subject> {
-  const { rg, secrets } = await tokenRestgate(ctx, name, store, count, sent)
+async function tokenCase(ctx: CaseContext, name: string, store: 'embedded' | 'redis', count: number, sent: number, extra: Record<string, unknown> = {}): Promise<Subject> {
+  const { rg, secrets } = await tokenRestgate(ctx, name, store, count, sent, 'read', extra)
   const auth = secrets.map((s) => ({ Authorization: basicToken(s) }))
   const request: RequestShape = auth.length === 1 ? { ...ISSUE_GET, headers: { ...ISSUE_GET.headers, ...auth[0] } } : { ...ISSUE_GET, rotate: auth }
   return { url: rg.url, pid: rg.pid, request }
@@ -127,6 +129,29 @@ export const CASES: readonly BenchCase[] = [
       (existsSync(join(root, 'node_modules', 'kerberos', 'build', 'Release', 'kerberos.node')) ? undefined : 'the kerberos native module is not built (apt-get install libkrb5-dev, then npm ci)') ??
       (existsSync('/usr/sbin/krb5kdc') ? undefined : 'no MIT KDC to make tickets with (apt-get install krb5-kdc krb5-admin-server krb5-user)'),
     start: async (ctx) => (await import('./kerberos-case.js')).kerberosCase(ctx),
+  },
+  {
+    id: '8a',
+    title: 'restgate, API token (cache hit), identity headers with the signed assertion (HMAC)',
+    latency: true,
+    available: needs('src/proxy/assertion.js', 'the v2 assertion'),
+    start: (ctx) => {
+      const keyFile = join(ctx.dir, 'assertion.key')
+      writeFileSync(keyFile, randomBytes(32))
+      return tokenCase(ctx, 'token-assertion', 'embedded', 1, 1, { identity: { signing: { keyFile } } })
+    },
+  },
+  {
+    id: '8o',
+    title: 'restgate, API token (cache hit), OAuth 1.0a RSA-SHA1 as the user (2048-bit key)',
+    latency: true,
+    available: needs('src/upstream/oauth-box.js', 'OAuth signing'),
+    start: (ctx) => {
+      const privateKeyFile = join(ctx.dir, 'oauth.pem')
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      writeFileSync(privateKeyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string)
+      return tokenCase(ctx, 'token-oauth', 'embedded', 1, 1, { identity: { oauth: { consumerKey: 'restgate-bench', privateKeyFile } } })
+    },
   },
   {
     id: '7a',

@@ -78,7 +78,7 @@ export function createUpstreamDirectory(deps: UpstreamDirectoryDeps): UpstreamDi
     }
     let path = MYSELF_PATH
     if (id.oauth !== undefined && deps.oauth !== undefined) {
-      const signed = deps.oauth.sign(user, { method: 'GET', target: MYSELF_PATH })
+      const signed = await deps.oauth.sign(user, { method: 'GET', target: MYSELF_PATH })
       // MYSELF_PATH carries no OAuth parameter, so there is nothing to clash with.
       if ('clash' in signed) throw new Error(`cannot sign ${MYSELF_PATH}: ${signed.clash}`)
       path = signed.target

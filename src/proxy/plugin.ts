@@ -193,18 +193,29 @@ export function createForwardHandler(opts: ProxyPluginOptions, hooks: ForwardHoo
   /** identity.oauth: signed as the user restgate authenticated, or refused when the client sent OAuth parameters. */
   function signAndSend(request: FastifyRequest, reply: FastifyReply, user: string, form: Buffer | undefined, body: IncomingMessage | Buffer | null): void {
     if (oauth === undefined) throw new Error('identity.oauth is configured but restgate has no OAuth signer')
-    const signed = oauth.sign(user, {
-      method: request.method,
-      target: request.url,
-      formPairs: form === undefined ? undefined : parseForm(form.toString('latin1')),
-    })
-    if ('clash' in signed) {
-      request.rg.decision = 'RG_ERR_OAUTH_PARAMETER'
-      request.log.warn({ reqId: request.id, user, parameter: signed.clash }, 'request carries an OAuth parameter of its own: not signed, refused')
-      sendError(reply, rgError('RG_ERR_OAUTH_PARAMETER', `The request carries ${signed.clash} itself: restgate signs upstream requests as the authenticated user`))
-      return
-    }
-    send(request, reply, signed.target, signed.authorization, body)
+    oauth
+      .sign(user, {
+        method: request.method,
+        target: request.url,
+        formPairs: form === undefined ? undefined : parseForm(form.toString('latin1')),
+      })
+      .then(
+        (signed) => {
+          if ('clash' in signed) {
+            request.rg.decision = 'RG_ERR_OAUTH_PARAMETER'
+            request.log.warn({ reqId: request.id, user, parameter: signed.clash }, 'request carries an OAuth parameter of its own: not signed, refused')
+            sendError(reply, rgError('RG_ERR_OAUTH_PARAMETER', `The request carries ${signed.clash} itself: restgate signs upstream requests as the authenticated user`))
+            return
+          }
+          send(request, reply, signed.target, signed.authorization, body)
+        },
+        (err: Error) => {
+          // Never forward unsigned what restgate vouches for: an error, not a pass-through.
+          request.rg.decision = 'RG_ERR_INTERNAL'
+          request.log.error({ reqId: request.id, err: err.message }, 'OAuth signing failed')
+          sendError(reply, rgError('RG_ERR_INTERNAL'))
+        },
+      )
   }
 
   return function forwardHandler(request: FastifyRequest, reply: FastifyReply): void {

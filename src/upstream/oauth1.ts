@@ -130,3 +130,10 @@ export function authorizationHeader(params: readonly Pair[], signature: string):
 export function rsaSha1(base: string, key: KeyObject): string {
   return sign('sha1', Buffer.from(base, 'latin1'), key).toString('base64')
 }
+
+/** The same on libuv's thread pool, so the event loop serves other requests meanwhile. */
+export function rsaSha1Async(base: string, key: KeyObject): Promise<string> {
+  return new Promise((resolve, reject) =>
+    sign('sha1', Buffer.from(base, 'latin1'), key, (err, signature) => (err !== null ? reject(err) : resolve(signature.toString('base64')))),
+  )
+}

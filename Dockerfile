@@ -1,12 +1,17 @@
-# restgate: build stage compiles TypeScript and the native modules (Kerberos binding, SQLite);
-# the runtime stage carries only the Kerberos runtime library and runs as an unprivileged user.
+# restgate: build stage compiles TypeScript and the Kerberos binding (better-sqlite3 ships prebuilt
+# Node-API binaries); the runtime stage carries only the Kerberos runtime library and runs as an
+# unprivileged user. Node.js 24 LTS, the release scripts/node.sh pins for the tests.
 #   docker build -t restgate .
 #   docker run -p 8000:8000 -v /etc/restgate:/etc/restgate:ro -v restgate-data:/var/lib/restgate restgate
 
-FROM node:20-bookworm-slim AS build
+ARG NODE_VERSION=24.22.3
+
+FROM node:${NODE_VERSION}-bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends g++ make python3 libkrb5-dev \
  && rm -rf /var/lib/apt/lists/*
+# node-gyp builds against this image's own headers (/usr/local/include/node) instead of downloading them.
+ENV npm_config_nodedir=/usr/local
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -14,7 +19,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:${NODE_VERSION}-bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libgssapi-krb5-2 libkrb5-3 tini \
  && rm -rf /var/lib/apt/lists/* \

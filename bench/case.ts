@@ -1,6 +1,7 @@
 // What a benchmark case is: how to start its server(s) and what to send. Adding a case (an API token on
 // Redis, a session cookie, Kerberos with fresh tokens) means writing one of these in cases.ts.
 import type { ServerProcess } from './servers/spawn.js'
+import type { ApacheServer } from './servers/apache.js'
 import type { Headers } from './load/wrk.js'
 
 export type { Headers }
@@ -20,6 +21,12 @@ export interface RequestShape {
   readonly maxRps?: number
 }
 
+/** A typical REST read, as a script would send it. */
+export const ISSUE_GET: RequestShape = {
+  path: '/rest/api/2/issue/BENCH-42',
+  headers: { Accept: 'application/json', 'User-Agent': 'restgate-bench/1' },
+}
+
 export interface Subject {
   /** Where the load goes. */
   readonly url: string
@@ -29,6 +36,15 @@ export interface Subject {
 }
 
 export type PolicyInput = Record<string, unknown>
+
+/** The run's KDC, as the Kerberos cases use it. */
+export interface BenchKdc {
+  /** Holds HTTP/localhost@RESTGATE.TEST. */
+  readonly keytab: string
+  readonly krb5Conf: string
+  /** A fresh SPNEGO token for `spn`, as the user. */
+  token(user: string, spn?: string): Promise<string>
+}
 
 export interface RestgateOptions {
   readonly policy?: PolicyInput
@@ -50,6 +66,12 @@ export interface CaseContext {
   teardown(fn: () => unknown): void
   /** A private redis-server for this run (started on first use, shared by the cases). */
   redis(): Promise<ServerProcess>
+  /** A private MIT KDC for this run (started on first use, shared by the Kerberos cases). */
+  kdc(): Promise<BenchKdc>
+  /** The private Apache httpd peer for this run, on the stub and the KDC (started on first use). */
+  apache(): Promise<ApacheServer>
+  /** Where a server's log goes: a file in the run directory, or /dev/null (--log-devnull). */
+  logFile(name: string): string
 }
 
 export interface BenchCase {

@@ -1,9 +1,11 @@
-// The benchmark's cases, in the order of issue 8 (8a and 8o: the two ways Jira can trust restgate, next to
-// header mode, 4e). Ratios are reported against cases 1, 2 and 3.
+// The benchmark's cases, in the order of issue 8 (8a and 8o: the two ways Jira can trust restgate, beside
+// header mode, 4e), then the Apache httpd peer (issue 17, peer-cases.ts). Ratios are against cases 1, 2 and 3.
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { existsSync, writeFileSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
-import type { BenchCase, CaseContext, RequestShape, Subject } from './case.js'
+import { ISSUE_GET, type BenchCase, type CaseContext, type RequestShape, type Subject } from './case.js'
+import { freshTokenRequest, kerberosMissing, kerberosRestgate } from './kerberos-case.js'
+import { PEER_CASES } from './peer-cases.js'
 import { BENCH_USER, basicToken, seedTokens, type SeedTarget } from './tokens.js'
 import http from 'node:http'
 
@@ -25,12 +27,6 @@ async function sessionLogin(base: string, user: string, token: string): Promise<
     req.on('error', reject)
     req.end(body)
   })
-}
-
-/** A typical REST read, as a script would send it. */
-export const ISSUE_GET: RequestShape = {
-  path: '/rest/api/2/issue/BENCH-42',
-  headers: { Accept: 'application/json', 'User-Agent': 'restgate-bench/1' },
 }
 
 export const REFERENCE_IDS = ['1', '2', '3'] as const
@@ -124,11 +120,12 @@ export const CASES: readonly BenchCase[] = [
   {
     id: '6',
     title: 'restgate, Kerberos, a fresh SPNEGO token per request',
-    available: (root) =>
-      needs('src/kerberos/acceptor.js', 'Kerberos authentication')(root) ??
-      (existsSync(join(root, 'node_modules', 'kerberos', 'build', 'Release', 'kerberos.node')) ? undefined : 'the kerberos native module is not built (apt-get install libkrb5-dev, then npm ci)') ??
-      (existsSync('/usr/sbin/krb5kdc') ? undefined : 'no MIT KDC to make tickets with (apt-get install krb5-kdc krb5-admin-server krb5-user)'),
-    start: async (ctx) => (await import('./kerberos-case.js')).kerberosCase(ctx),
+    available: kerberosMissing,
+    start: async (ctx) => {
+      // Every request a full accept, as with clients that keep no cookie.
+      const rg = await kerberosRestgate(ctx, 'kerberos')
+      return { url: rg.url, pid: rg.pid, request: freshTokenRequest(rg.kdc) }
+    },
   },
   {
     id: '8a',
@@ -181,6 +178,7 @@ export const CASES: readonly BenchCase[] = [
       return { url: rg.url, pid: rg.pid, request: ISSUE_GET }
     },
   },
+  ...PEER_CASES,
 ]
 
 /** Case 3 run from another checkout (`--baseline DIR`), to measure a change before and after in one run. */

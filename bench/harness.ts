@@ -5,16 +5,18 @@ import http from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
-import type { BenchCase, CaseContext, Headers, PolicyInput, Subject } from './case.js'
+import type { BenchCase, BenchKdc, CaseContext, Headers, PolicyInput, Subject } from './case.js'
+import { startBenchKdc } from './kerberos-case.js'
 import type { BenchOptions } from './options.js'
 import { pin, type Placement } from './placement.js'
-import { cpuTicks, peakRssBytes, processTree } from './proc.js'
+import { peakRssBytes, processTree, treeCpuTicks } from './proc.js'
+import { startApache, type ApacheServer } from './servers/apache.js'
 import { freePort, spawnServer, type ServerProcess } from './servers/spawn.js'
 import { startRedisServer } from './servers/redis.js'
 import { runWrk, type LoadResult } from './load/wrk.js'
 
 export interface Measurement extends LoadResult {
-  /** CPU time of the subject's process tree over the run, per completed request. */
+  /** CPU time of the subject's process tree over the run (children that exited included), per completed request. */
   readonly cpuUsPerRequest: number
 }
 
@@ -81,6 +83,8 @@ export class Harness {
   private readonly dir: string
   private stub: ServerProcess | undefined
   private redisServer: Promise<ServerProcess> | undefined
+  private kdcServer: Promise<BenchKdc> | undefined
+  private apacheServer: Promise<ApacheServer> | undefined
   private readonly teardowns: Array<() => unknown> = []
 
   constructor(
@@ -115,6 +119,7 @@ export class Harness {
   }
 
   private context(stub: ServerProcess): CaseContext {
+    const kdc = (): Promise<BenchKdc> => (this.kdcServer ??= startBenchKdc((fn) => void this.teardowns.push(fn)))
     return {
       stub,
       dir: this.dir,
@@ -143,6 +148,21 @@ export class Harness {
           this.servers.push(r)
           return r
         })),
+      kdc,
+      apache: () =>
+        (this.apacheServer ??= kdc().then(async (k) => {
+          const a = await startApache({
+            upstream: stub.url,
+            krb5Conf: k.krb5Conf,
+            keytab: k.keytab,
+            accessLog: this.logFile('apache-access'),
+            errorLog: join(this.dir, 'apache-error.log'),
+          })
+          // Registered after the KDC's teardown, so run before it.
+          this.teardowns.push(() => a.stop())
+          return a
+        })),
+      logFile: (name) => this.logFile(name),
     }
   }
 
@@ -205,10 +225,9 @@ export class Harness {
 
   async measure(c: BenchCase, s: Subject): Promise<Measurement> {
     const cpus = this.place(c, s, 'throughput')
-    const tree = processTree(s.pid)
-    const before = cpuTicks(tree)
+    const before = treeCpuTicks(s.pid)
     const r = await this.load(s, this.opts.connections, this.opts.durationS, cpus)
-    const after = cpuTicks(tree)
+    const after = treeCpuTicks(s.pid)
     const cpuUs = ((after - before) / this.env.ticksPerSecond) * 1e6
     return { ...r, cpuUsPerRequest: r.requests > 0 ? cpuUs / r.requests : 0 }
   }

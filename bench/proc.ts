@@ -7,21 +7,19 @@ export interface StatFields {
   readonly ppid: number
   /** utime + stime, in clock ticks. */
   readonly cpuTicks: number
+  /** cutime + cstime: the CPU time of children that exited and were waited for, in clock ticks. */
+  readonly reapedTicks: number
 }
 
 /** Parses /proc/<pid>/stat. The command name sits in parentheses and may itself hold spaces or ')'. */
 export function parseStat(text: string): StatFields {
   const close = text.lastIndexOf(')')
   if (close === -1) throw new Error('unreadable /proc stat line')
-  // After ')': state(3) ppid(4) ... utime(14) stime(15): index 0 is field 3.
+  // After ')': state(3) ppid(4) ... utime(14) stime(15) cutime(16) cstime(17): index 0 is field 3.
   const f = text.slice(close + 2).trim().split(' ')
-  const ppid = Number(f[1])
-  const utime = Number(f[11])
-  const stime = Number(f[12])
-  if (!Number.isFinite(ppid) || !Number.isFinite(utime) || !Number.isFinite(stime)) {
-    throw new Error('unreadable /proc stat fields')
-  }
-  return { ppid, cpuTicks: utime + stime }
+  const [ppid, utime, stime, cutime, cstime] = [f[1], f[11], f[12], f[13], f[14]].map(Number) as [number, number, number, number, number]
+  if (![ppid, utime, stime, cutime, cstime].every(Number.isFinite)) throw new Error('unreadable /proc stat fields')
+  return { ppid, cpuTicks: utime + stime, reapedTicks: cutime + cstime }
 }
 
 /** VmHWM (peak resident set) from /proc/<pid>/status, in bytes; 0 when the line is missing. */
@@ -73,6 +71,20 @@ export function processTree(root: number): number[] {
 export function cpuTicks(pids: readonly number[]): number {
   let ticks = 0
   for (const pid of pids) ticks += readStat(pid)?.cpuTicks ?? 0
+  return ticks
+}
+
+/**
+ * CPU time used so far by a process and every descendant, living or exited: the tree is walked afresh,
+ * and a child that has exited counts through its parent's cutime/cstime. Apache's MPM forks and retires
+ * children under load; read at the start and the end of a run, the difference holds all of their work.
+ */
+export function treeCpuTicks(root: number): number {
+  let ticks = 0
+  for (const pid of processTree(root)) {
+    const st = readStat(pid)
+    if (st !== undefined) ticks += st.cpuTicks + st.reapedTicks
+  }
   return ticks
 }
 

@@ -29,12 +29,16 @@ export interface Row {
   readonly latency?: { readonly p50Ms: number; readonly p99Ms: number; readonly addedP50Ms: number; readonly addedP99Ms: number }
 }
 
-function perRound(a: CaseResult, b: CaseResult | undefined, f: (x: CaseResult, r: number) => number): number {
-  if (b === undefined) return NaN
+/** a / b in each round both ran. */
+function roundRatios(a: CaseResult, b: CaseResult, f: (x: CaseResult, r: number) => number): number[] {
   const n = Math.min(a.runs.length, b.runs.length)
   const out: number[] = []
   for (let r = 0; r < n; r++) out.push(f(a, r) / f(b, r))
-  return median(out)
+  return out
+}
+
+function perRound(a: CaseResult, b: CaseResult | undefined, f: (x: CaseResult, r: number) => number): number {
+  return b === undefined ? NaN : median(roundRatios(a, b, f))
 }
 
 export function summarise(results: readonly CaseResult[], referenceIds: readonly string[], directId = '1'): Row[] {
@@ -144,4 +148,110 @@ export function renderMarkdown(table: string[][]): string {
   const [head, ...body] = table
   const align = head!.map((_, c) => (c > 1 ? '---:' : '---'))
   return [head!, align, ...body].map((row) => `| ${row.join(' | ')} |`).join('\n')
+}
+
+/** A restgate case and the Apache httpd case it is weighed against. */
+export interface PeerPairIds {
+  readonly what: string
+  readonly restgate: string
+  readonly apache: string
+}
+
+export interface PeerRow {
+  readonly pair: PeerPairIds
+  readonly restgateCpu: number
+  readonly apacheCpu: number
+  readonly restgateRps: number
+  readonly apacheRps: number
+  /** restgate / Apache in each round, and their median. */
+  readonly cpuRounds: readonly number[]
+  readonly rpsRounds: readonly number[]
+  readonly cpuRatio: number
+  readonly rpsRatio: number
+}
+
+/** One row per pair whose two cases both ran. */
+export function peerRows(results: readonly CaseResult[], pairs: readonly PeerPairIds[]): PeerRow[] {
+  const byId = new Map(results.map((r) => [r.case.id, r]))
+  const out: PeerRow[] = []
+  for (const pair of pairs) {
+    const rg = byId.get(pair.restgate)
+    const ap = byId.get(pair.apache)
+    if (rg === undefined || ap === undefined) continue
+    const cpuRounds = roundRatios(rg, ap, (x, i) => x.runs[i]!.cpuUsPerRequest)
+    const rpsRounds = roundRatios(rg, ap, (x, i) => x.runs[i]!.rps)
+    out.push({
+      pair,
+      restgateCpu: median(rg.runs.map((m) => m.cpuUsPerRequest)),
+      apacheCpu: median(ap.runs.map((m) => m.cpuUsPerRequest)),
+      restgateRps: median(rg.runs.map((m) => m.rps)),
+      apacheRps: median(ap.runs.map((m) => m.rps)),
+      cpuRounds,
+      rpsRounds,
+      cpuRatio: median(cpuRounds),
+      rpsRatio: median(rpsRounds),
+    })
+  }
+  return out
+}
+
+const rounds = (v: readonly number[]): string => v.map((x) => (Number.isFinite(x) ? x.toFixed(2) : '–')).join(' ')
+
+/** restgate against Apache httpd: the medians, the median of per-round ratios, and each round's ratio. */
+export function peerTable(rows: readonly PeerRow[]): string[][] {
+  const head = [
+    'cases',
+    'what',
+    'restgate CPU µs/req',
+    'Apache CPU µs/req',
+    'CPU restgate / Apache',
+    'CPU ratio per round',
+    'restgate req/s',
+    'Apache req/s',
+    'req/s restgate / Apache',
+    'req/s ratio per round',
+  ]
+  const body = rows.map((r) => [
+    `${r.pair.restgate} vs ${r.pair.apache}`,
+    r.pair.what,
+    r.restgateCpu.toFixed(1),
+    r.apacheCpu.toFixed(1),
+    fmt.ratio(r.cpuRatio),
+    rounds(r.cpuRounds),
+    fmt.int(r.restgateRps),
+    fmt.int(r.apacheRps),
+    fmt.ratio(r.rpsRatio),
+    rounds(r.rpsRounds),
+  ])
+  return [head, ...body]
+}
+
+/**
+ * The standing targets (issues 8 and 17), each as measured in this run: met, not met, or "not run" when
+ * its cases were left out. Figures only where a target has no threshold (worker scaling).
+ */
+export function targetTable(rows: readonly Row[], results: readonly CaseResult[], pairs: readonly PeerPairIds[]): string[][] {
+  const peers = peerRows(results, pairs)
+  const byId = new Map(rows.map((r) => [r.id, r]))
+  const out: string[][] = [['target', 'goal', 'measured', 'status']]
+  const add = (what: string, goal: string, value: number | undefined, shown: (v: number) => string, ok?: (v: number) => boolean): void => {
+    if (value === undefined || !Number.isFinite(value)) out.push([what, goal, '–', 'not run'])
+    else out.push([what, goal, shown(value), ok === undefined ? 'figure' : ok(value) ? 'met' : 'not met'])
+  }
+  for (const [id, what] of [['4e', 'API token hit, embedded'], ['4r', 'API token hit, Redis'], ['5', 'session cookie hit']] as const) {
+    add(`(${id}) ${what}: req/s vs (3)`, '>= 0.95x', byId.get(id)?.rpsRatio['3'], fmt.ratio, (v) => v >= 0.95)
+  }
+  for (const id of ['3', '4e', '5']) {
+    add(`(${id}) added p50, one request in flight`, '<= 0.3 ms', byId.get(id)?.latency?.addedP50Ms, (v) => `${fmt.signedMs(v)} ms`, (v) => v <= 0.3)
+  }
+  add('(7b) peak RSS, 100,000 tokens', '<= 128 MB', byId.get('7b')?.peakRssMB, (v) => `${v.toFixed(0)} MB`, (v) => v <= 128)
+  const one = results.find((r) => r.case.id === '3w1')
+  const two = results.find((r) => r.case.id === '3w2')
+  add('(3w2) / (3w1) worker scaling: req/s', '–', two === undefined ? undefined : perRound(two, one, (x, i) => x.runs[i]!.rps), fmt.ratio)
+  for (const pair of pairs) {
+    const p = peers.find((x) => x.pair === pair)
+    add(`(${pair.restgate}) / (${pair.apache}) ${pair.what}: CPU per request`, '<= 1.00x', p?.cpuRatio, fmt.ratio, (v) => v <= 1)
+    add(`(${pair.restgate}) / (${pair.apache}) ${pair.what}: req/s`, '>= 1.00x', p?.rpsRatio, fmt.ratio, (v) => v >= 1)
+  }
+  return out
 }

@@ -6,11 +6,12 @@ import os from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CASES, REFERENCE_IDS, baselineCase } from './cases.js'
+import { PEER_PAIRS } from './peer-cases.js'
 import { Harness, runRounds, type CaseResult } from './harness.js'
 import { parseBenchArgs, USAGE, type BenchOptions } from './options.js'
 import { describePlacement, planPlacement, type Placement } from './placement.js'
 import { clockTicksPerSecond } from './proc.js'
-import { latencyTable, mainTable, renderMarkdown, renderText, scalingLine, summarise } from './report.js'
+import { latencyTable, mainTable, peerRows, peerTable, renderMarkdown, renderText, scalingLine, summarise, targetTable } from './report.js'
 
 const BEGIN = '<!-- bench:results:begin (written by npm run bench) -->'
 const END = '<!-- bench:results:end -->'
@@ -44,6 +45,10 @@ function results(results: readonly CaseResult[], opts: BenchOptions, machine: st
   const main = mainTable(rows, REFERENCE_IDS)
   const lat = latencyTable(rows)
   const scaling = scalingLine(results)
+  const peers = peerRows(results, PEER_PAIRS)
+  const peer = peers.length === 0 ? undefined : peerTable(peers)
+  const peerHead = 'restgate beside Apache httpd 2.4 + mod_auth_gssapi + mod_proxy (same stub, same KDC, every process on every core):'
+  const targets = targetTable(rows, results, PEER_PAIRS)
   const command = ['npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' ')
   const how = `${opts.rounds} rounds of ${opts.durationS} s per case at ${opts.connections} connections (wrk, ${opts.threads} thread${opts.threads === 1 ? '' : 's'}); figures are medians of rounds, ratios are medians of per-round ratios.`
   const text = [
@@ -56,6 +61,10 @@ function results(results: readonly CaseResult[], opts: BenchOptions, machine: st
     `One request in flight (${opts.latencyS} s per round), added latency over (1):`,
     renderText(lat),
     ...(scaling === undefined ? [] : ['', scaling]),
+    ...(peer === undefined ? [] : ['', peerHead, renderText(peer)]),
+    '',
+    'Targets, as measured in this run:',
+    renderText(targets),
   ].join('\n')
   const markdown = [
     `Last run: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, \`${command}\`.`,
@@ -71,6 +80,11 @@ function results(results: readonly CaseResult[], opts: BenchOptions, machine: st
     '',
     renderMarkdown(lat),
     ...(scaling === undefined ? [] : ['', scaling]),
+    ...(peer === undefined ? [] : ['', peerHead, '', renderMarkdown(peer)]),
+    '',
+    'Targets, as measured in this run ("not run": their cases were left out or not available):',
+    '',
+    renderMarkdown(targets),
   ].join('\n')
   return { text, markdown }
 }

@@ -6,6 +6,9 @@
 # Prints CPU µs per request and the top self-time entries; leaves the .cpuprofile in out-dir for DevTools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The node the build was made with (see scripts/node.sh); run `npm run build` (or npm test) first.
+# shellcheck source=scripts/node.sh
+. scripts/node.sh
 secs=${1:-5}
 out=${2:-$(mktemp -d /tmp/restgate-profile-XXXXXX)}
 mkdir -p "$out"

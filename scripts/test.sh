@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The whole test suite, on a fresh machine too: setup (packages, npm ci), build and type-check, every
+# The whole test suite, on a fresh machine too: setup (packages, Node.js, npm ci), build and type-check, every
 # test. Ends with "N passed, N failed" from tap's own counts, so a run that tested nothing is visible.
 # Extra arguments go to tap (e.g. a single file: npm test -- dist/test/proxy/forwarding.test.js).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
+# The node setup chose (fetched if need be), first on PATH for tap and every process the tests start.
+# shellcheck source=scripts/node.sh
+. scripts/node.sh
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -42,7 +42,8 @@ export async function freePort(): Promise<number> {
   })
 }
 
-function probe(url: string): Promise<boolean> {
+/** True when `url` answers with a status below 500. */
+export function probe(url: string): Promise<boolean> {
   return new Promise((resolve) => {
     const req = http.get(url, { agent: false, timeout: 1000 }, (res) => {
       res.resume()

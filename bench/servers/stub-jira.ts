@@ -1,6 +1,8 @@
 // The benchmark's upstream: a keep-alive HTTP server answering every request with the same ~1 KB of JSON,
-// shaped like a Jira issue. Run as its own process: `node dist/bench/servers/stub-jira.js PORT`.
+// shaped like a Jira issue; and /rest/api/2/myself with the X-Forwarded-User it was sent, so the bench can
+// check that a proxy told it who the user is. Run as its own process: `node dist/bench/servers/stub-jira.js PORT`.
 import http from 'node:http'
+import { WHOAMI_PATH, whoamiBody } from '../auth-check.js'
 
 /** A Jira-like issue body of about 1 KB, built once. */
 function issueBody(): Buffer {
@@ -36,6 +38,12 @@ function main(): void {
   const headers = { 'content-type': 'application/json;charset=UTF-8', 'content-length': String(body.length) }
   const server = http.createServer((req, res) => {
     req.resume()
+    if (req.url === WHOAMI_PATH) {
+      const who = whoamiBody(req.headers['x-forwarded-user'] as string | undefined)
+      res.writeHead(200, { 'content-type': 'application/json;charset=UTF-8', 'content-length': String(Buffer.byteLength(who)) })
+      res.end(who)
+      return
+    }
     res.writeHead(200, headers)
     res.end(body)
   })

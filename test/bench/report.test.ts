@@ -1,6 +1,7 @@
 // The bench's arithmetic: medians, per-round ratios, the added-latency column and the tables.
 import t from 'tap'
-import { latencyTable, mainTable, median, renderMarkdown, renderText, scalingLine, summarise } from '../../bench/report.js'
+import { latencyTable, mainTable, median, peerRows, peerTable, renderMarkdown, renderText, scalingLine, summarise, targetTable } from '../../bench/report.js'
+import { PEER_CASES, PEER_PAIRS } from '../../bench/peer-cases.js'
 import type { CaseResult, Measurement } from '../../bench/harness.js'
 import type { BenchCase } from '../../bench/case.js'
 
@@ -81,4 +82,51 @@ t.test('text and markdown renderings keep every cell', async (t) => {
 t.test('errors are summed over rounds so a failing case is visible', async (t) => {
   const rows = summarise([result('3', [m(600, 80, 2), m(600, 80, 0), m(600, 80, 5)])], ['3'])
   t.equal(rows[0]!.errors, 7)
+})
+
+t.test('restgate against Apache: ratios per round, each round listed, and their median', async (t) => {
+  const pair = { what: 'plain forwarding', restgate: 'r1', apache: 'a1' }
+  // Round 2 was slow for both; the per-round ratios stay put where a ratio of medians would not.
+  const rg = result('r1', [m(1000, 150), m(400, 300), m(900, 160)])
+  const ap = result('a1', [m(1250, 120), m(500, 250), m(1000, 128)])
+  const [row] = peerRows([rg, ap], [pair])
+  t.same(row!.cpuRounds.map((x) => +x.toFixed(3)), [1.25, 1.2, 1.25])
+  t.equal(row!.cpuRatio, 1.25)
+  t.same(row!.rpsRounds, [0.8, 0.8, 0.9])
+  t.equal(row!.rpsRatio, 0.8)
+  t.equal(row!.restgateCpu, 160)
+  t.equal(row!.apacheCpu, 128)
+  const table = peerTable([row!])
+  t.same(table[1], ['r1 vs a1', 'plain forwarding', '160.0', '128.0', '1.25x', '1.25 1.20 1.25', '900', '1,000', '0.80x', '0.80 0.80 0.90'])
+  t.same(peerRows([rg], [pair]), [], 'a pair with one side missing gives no row')
+})
+
+t.test('every Apache case has its restgate partner in the peer cases, on all cores', async (t) => {
+  const ids = new Map(PEER_CASES.map((c) => [c.id, c]))
+  t.equal(PEER_PAIRS.length, 3)
+  for (const p of PEER_PAIRS) {
+    t.ok(ids.has(p.restgate) && ids.has(p.apache), `${p.what}: both cases exist`)
+    t.equal(ids.get(p.restgate)!.cores, 'all')
+    t.equal(ids.get(p.apache)!.cores, 'all')
+  }
+})
+
+t.test('targets: met, not met, and "not run" when their cases were left out', async (t) => {
+  const three = result('3', [m(1000, 100), m(1000, 100), m(1000, 100)], [[0.3, 1], [0.3, 1], [0.3, 1]])
+  const one = result('1', [m(4000, 25), m(4000, 25), m(4000, 25)], [[0.05, 0.2], [0.05, 0.2], [0.05, 0.2]])
+  const token = result('4e', [m(960, 100), m(940, 100), m(990, 100)])
+  const session = result('5', [m(900, 110), m(930, 110), m(920, 110)])
+  const rg = result('r2', [m(800, 700), m(800, 700), m(800, 700)])
+  const ap = result('a2', [m(1000, 600), m(1000, 600), m(1000, 600)])
+  const results = [one, three, token, session, rg, ap]
+  const table = targetTable(summarise(results, ['1', '2', '3']), results, PEER_PAIRS)
+  const row = (prefix: string) => table.find((r) => r[0]!.startsWith(prefix))!
+  t.same(row('(4e) API token hit').slice(2), ['0.96x', 'met'])
+  t.same(row('(5) session cookie hit').slice(2), ['0.92x', 'not met'])
+  t.same(row('(4r)').slice(2), ['–', 'not run'])
+  t.same(row('(3) added p50').slice(2), ['+0.250 ms', 'met'])
+  t.same(row('(7b)').slice(2), ['–', 'not run'])
+  t.same(row('(r2) / (a2) a fresh SPNEGO token per request: CPU').slice(2), ['1.17x', 'not met'])
+  t.same(row('(r2) / (a2) a fresh SPNEGO token per request: req/s').slice(2), ['0.80x', 'not met'])
+  t.same(row('(r1) / (a1)').slice(2), ['–', 'not run'])
 })

@@ -131,7 +131,7 @@ export const CASES: readonly BenchCase[] = [
     id: '8a',
     title: 'restgate, API token (cache hit), identity headers with the signed assertion (HMAC)',
     latency: true,
-    available: needs('src/proxy/assertion.js', 'the v2 assertion'),
+    available: needs('src/upstream/assertion.js', 'the v2 assertion'),
     start: (ctx) => {
       const keyFile = join(ctx.dir, 'assertion.key')
       writeFileSync(keyFile, randomBytes(32))

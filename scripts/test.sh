@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite, on a fresh machine too: setup (packages, Node.js, npm ci), build and type-check, every
-# test. Ends with "N passed, N failed" from tap's own counts, so a run that tested nothing is visible.
+# The whole test suite, on a fresh machine too: setup (packages, Node.js, npm ci), build and type-check,
+# the import layering, every test. Ends with "N passed, N failed" from tap's own counts, so a run that
+# tested nothing is visible.
 # Extra arguments go to tap (e.g. a single file: npm test -- dist/test/proxy/forwarding.test.js).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +9,12 @@ bash scripts/setup.sh --test
 # The node setup chose (fetched if need be), first on PATH for tap and every process the tests start.
 # shellcheck source=scripts/node.sh
 . scripts/node.sh
+
+# The layer order of docs/architecture.md: an import that goes up a layer, or a circle, fails the run.
+if ! node scripts/check-layers.mjs; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -5,20 +5,21 @@ import type { Socket } from 'node:net'
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import type { Logger } from 'pino'
 import { ERRORS, RgError, isRgError, rgError, type ErrorCode } from './errors.js'
-import type { RuntimeHolder } from './config/runtime.js'
+import type { RuntimeHolder } from './reload/runtime.js'
 import type { Clock } from './clock.js'
 import type { Metrics } from './observability/metrics.js'
 import type { Authenticator } from './auth/types.js'
-import { compileCidrSet } from './policy/cidr.js'
+import { createGate } from './auth/hook.js'
+import { compileCidrSet } from './match/cidr.js'
 import { canonicalRewrite, pathError } from './http/canonical.js'
 import { watchResponse } from './http/access-log.js'
 import { createAccessLineWriter } from './observability/logger.js'
 import { sendError } from './http/reply.js'
 import './http/request-state.js'
 import { proxyPlugin, type ProxyPluginOptions } from './proxy/plugin.js'
-import type { IdentitySigner } from './proxy/identity.js'
+import type { IdentitySigner } from './upstream/identity.js'
 import type { OAuthSigner } from './upstream/oauth-box.js'
-import type { Upstream } from './proxy/upstream.js'
+import type { Upstream } from './upstream/pool.js'
 import { API_PREFIX, apiPlugin } from './api/plugin.js'
 import { createStaticDirectory, type Directory } from './directory/static.js'
 import { StoreUnavailableError } from './store/types.js'
@@ -189,7 +190,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
   const proxyOptions: ProxyPluginOptions = {
     upstream: deps.upstream,
-    authenticators,
+    gate: createGate({ authenticators, scope: 'forward', metrics: deps.metrics }),
     trustedProxies: trusted,
     metrics: deps.metrics,
     signer: deps.signer,

@@ -55,7 +55,10 @@ async function checkConfig(args: string[], io: Io): Promise<number> {
   const result = await loadConfigFile(file)
   let problems: readonly Problem[] = result.ok ? [] : result.problems
   // The identity-signing and OAuth keys: readable, long enough, an RSA key of 2048 bits or more.
-  if (result.ok) problems = (await import('./config/material.js')).checkKeyMaterial(result.config)
+  if (result.ok) {
+    const [{ checkSigningKeys }, { systemClock }] = await Promise.all([import('./upstream/keys.js'), import('./clock.js')])
+    problems = checkSigningKeys(result.config, systemClock)
+  }
   // Kerberos: the keytab, its service key and the native module, as start-up will see them.
   if (result.ok && result.config.kerberos.enabled) {
     const { prepareKerberos } = await import('./kerberos/setup.js')

@@ -4,7 +4,7 @@ import { rgError } from '../errors.js'
 import { auditToken } from '../tokens/audit.js'
 import { AdminList, IdParams } from './tokens-schemas.js'
 import { tokenView } from './tokens-view.js'
-import { auditContext, requestLogger, type TokenRouteDeps } from './tokens.js'
+import { auditContext, requestLogger, type TokenRouteDeps } from './tokens-context.js'
 
 
 export function adminTokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): void {

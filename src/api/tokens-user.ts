@@ -16,7 +16,7 @@ import {
   UserList,
 } from './tokens-schemas.js'
 import { createdView, expiryStatus, tokenView } from './tokens-view.js'
-import { auditContext, callerOf, requestLogger, type TokenRouteDeps } from './tokens.js'
+import { auditContext, callerOf, requestLogger, type TokenRouteDeps } from './tokens-context.js'
 
 
 export function userTokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): void {

@@ -2,7 +2,7 @@
 // plus epoch milliseconds; a token that never expires says "Never" / "Forever" and has no millisecond fields.
 import type { TokenRecord } from '../store/types.js'
 import { DAY_MS } from '../tokens/lifetime.js'
-import { localDateTime } from '../tokens/time.js'
+import { localDateTime } from '../time.js'
 import type { CreatedView, ExpiryStatus, TokenView } from './tokens-schemas.js'
 
 export const validForDays = (r: TokenRecord): string => (r.lifetimeDays === null ? 'Forever' : String(r.lifetimeDays))

@@ -7,7 +7,7 @@
 // lockout counters first, and a wrong secret (unknown, damaged, another user's) is counted. A cached valid
 // token costs no lockout work, so the hot path stays one HMAC and a map lookup.
 import { rgError, type RgError } from '../errors.js'
-import { networkAllows } from '../policy/cidr.js'
+import { networkAllows } from '../match/cidr.js'
 import { tokensApply } from '../policy/decide.js'
 import { StoreUnavailableError } from '../store/types.js'
 import { classifyToken } from '../tokens/format.js'
@@ -157,12 +157,15 @@ export function createApiTokenAuthenticator(deps: ApiTokenAuthDeps): TokenAuthen
     return decide(req, token, active, cached)
   }
 
-  /** Refusals that need neither the secret nor the store (the scheme's own switch is checked by the caller). */
+  /** API tokens switched off: checked before anything else, so it is the answer whatever else is wrong. */
+  function switchedOff(req: AuthRequest): RgError | undefined {
+    if (req.policy.apiTokens.enabled) return undefined
+    return refuse(req, 'RG_ERR_TOKEN_INVALID', 'tokens disabled', 'API tokens are switched off here (apiTokens.enabled)')
+  }
+
+  /** Refusals by place that need neither the secret nor the store: the path and the client's network. */
   function placeRefusal(req: AuthRequest): RgError | undefined {
     const policy = req.policy
-    if (!policy.apiTokens.enabled) {
-      return refuse(req, 'RG_ERR_TOKEN_INVALID', 'tokens disabled', 'API tokens are switched off here (apiTokens.enabled)')
-    }
     if (!policy.apiTokens.paths.matches(req.path)) {
       return refuse(req, 'RG_ERR_TOKEN_SCOPE', 'path not in apiTokens.paths', 'API tokens are not accepted on this path')
     }
@@ -177,7 +180,7 @@ export function createApiTokenAuthenticator(deps: ApiTokenAuthDeps): TokenAuthen
     async verify(req, user, secret) {
       const shape = classifyToken(secret)
       if (shape === 'other') return refuse(req, 'RG_ERR_TOKEN_INVALID', 'not a token')
-      return placeRefusal(req) ?? validate(req, { scheme: 'basic', secret, damaged: shape === 'damaged', user })
+      return switchedOff(req) ?? placeRefusal(req) ?? validate(req, { scheme: 'basic', secret, damaged: shape === 'damaged', user })
     },
     authenticate(req) {
       const p = presented(req)
@@ -185,9 +188,8 @@ export function createApiTokenAuthenticator(deps: ApiTokenAuthDeps): TokenAuthen
       const policy = req.policy
       const cfg = policy.config.apiTokens
       // Cheap refusals first, before any hashing or store work.
-      if (!policy.apiTokens.enabled) {
-        return refuse(req, 'RG_ERR_TOKEN_INVALID', 'tokens disabled', 'API tokens are switched off here (apiTokens.enabled)')
-      }
+      const off = switchedOff(req)
+      if (off !== undefined) return off
       if (p.scheme === 'bearer' && !cfg.bearer) {
         return refuse(req, 'RG_ERR_TOKEN_INVALID', 'bearer disabled', 'Bearer API tokens are switched off here: send the token as the Basic password (user:TOKEN)')
       }

@@ -2,12 +2,8 @@
 // chain: a bad credential never falls through to anonymous access.
 import type { AuthOutcome, AuthRequest, Authenticator } from './types.js'
 
-export async function runChain(authenticators: readonly Authenticator[], req: AuthRequest): Promise<AuthOutcome> {
-  return runChainFrom(authenticators, 0, req)
-}
-
 /**
- * The same chain, answered synchronously for as long as the authenticators answer synchronously: a request
+ * Answered synchronously for as long as the authenticators answer synchronously: a request
  * with no credential (or one an authenticator rules on without waiting) then costs no promise and no
  * microtask hop on the forwarding path. The first authenticator that has to wait turns the rest async.
  */

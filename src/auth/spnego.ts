@@ -18,14 +18,9 @@ import { compilePrincipalRules, mapPrincipal, type PrincipalRules } from '../ker
 import type { ReplayGuard } from '../kerberos/replay-guard.js'
 import type { KerberosHolder, KerberosState } from '../kerberos/setup.js'
 import { parseAuthorization } from './authorization.js'
-import type { AuthOutcome, AuthRequest, AuthSuccess, Authenticator, Identity } from './types.js'
+import type { AuthOutcome, AuthRequest, Authenticator } from './types.js'
+import type { AuthSuccess, Identity } from '../model/identity.js'
 
-/**
- * Runs after a successful handshake; what it returns is added to the client's response headers.
- * The sessions feature plugs in here when `kerberos.sessions` is on: it creates the session record and
- * returns its `Set-Cookie`, so scripts that keep cookies (PowerShell -WebSession) skip the next handshake.
- * Left unset until then.
- */
 /** What the session hook adds after a handshake: response headers (its Set-Cookie), and the session it opened. */
 export interface HandshakeExtras {
   readonly headers: Readonly<Record<string, string | readonly string[]>>
@@ -33,6 +28,11 @@ export interface HandshakeExtras {
   readonly sessionKey?: string
 }
 
+/**
+ * Runs after a successful handshake; the headers it returns are added to the client's response. The
+ * sessions feature plugs in here: with `kerberos.sessions` on it creates the session record and returns its
+ * `Set-Cookie`, so scripts that keep cookies (PowerShell -WebSession) skip the next handshake.
+ */
 export type AfterHandshake = (identity: Identity, req: AuthRequest) => Promise<HandshakeExtras | undefined>
 
 export interface SpnegoOptions {

@@ -4,23 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { FastifyBaseLogger } from 'fastify'
 import type { RgError } from '../errors.js'
 import type { Policy } from '../policy/compile.js'
-
-export type AuthMethod = 'kerberos' | 'token' | 'session' | 'password'
-
-export type TokenScope = 'read' | 'write'
-
-export interface Identity {
-  readonly user: string
-  readonly method: AuthMethod
-  /** Group names, when the directory knows them (sent in identity.groupsHeader). */
-  readonly groups?: readonly string[]
-  /** Set for token logins: the token's id and what it may do. */
-  readonly tokenId?: number
-  readonly scope?: TokenScope
-  readonly tokenPaths?: readonly string[] | null
-  /** Set for session logins: the session's store key (a hash, never the cookie value). */
-  readonly sessionKey?: string
-}
+import type { AuthSuccess } from '../model/identity.js'
 
 export interface AuthRequest {
   readonly policy: Policy
@@ -33,14 +17,6 @@ export interface AuthRequest {
   /** True when the client reached us over https (directly or through a trusted proxy). */
   readonly secure: boolean
   readonly log: FastifyBaseLogger
-}
-
-export interface AuthSuccess {
-  readonly identity: Identity
-  /** The client credential restgate consumed: never forwarded upstream. */
-  readonly consumed: 'authorization' | 'cookie'
-  /** Headers for the client's response: a mutual-auth Negotiate token, a Set-Cookie. */
-  readonly responseHeaders?: Readonly<Record<string, string | readonly string[]>>
 }
 
 export type AuthOutcome = AuthSuccess | RgError | undefined

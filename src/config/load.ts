@@ -7,9 +7,9 @@ import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document } fro
 import { ConfigSchema, SCHEMA_ANNOTATIONS, type Config } from './schema.js'
 import { closest, formatPath, locate, type PathSegment, type Problem } from './problems.js'
 import { durationMs } from './duration.js'
-import { parseCidr } from '../policy/cidr.js'
-import { globToRegexSource } from '../policy/glob.js'
-import { userAgentRuleSource } from '../policy/user-agent.js'
+import { parseCidr } from '../match/cidr.js'
+import { globToRegexSource } from '../match/glob.js'
+import { userAgentRuleSource } from '../match/user-agent.js'
 
 export type LoadResult = { ok: true; config: Config; text: string } | { ok: false; problems: Problem[] }
 

@@ -86,3 +86,11 @@ function distance(a: string, b: string): number {
   }
   return row[b.length]!
 }
+
+/** A policy that cannot be put in force: start() throws it, the CLI prints every problem and exits 1. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly Problem[]) {
+    super(`invalid policy:\n${problems.map((p) => '  ' + formatProblem(p)).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}

@@ -9,7 +9,7 @@ export function createGroupsHook(directory: Directory) {
   return function addGroups(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const state = request.rg
     const auth = state.auth
-    if (state.policy.headers.groups === undefined || auth === null || auth.identity.groups !== undefined) return done()
+    if (state.policy.config.identity.groupsHeader === undefined || auth === null || auth.identity.groups !== undefined) return done()
     directory.groupsOf(auth.identity.user, state.policy).then(
       (groups) => {
         state.auth = { ...auth, identity: { ...auth.identity, groups } }

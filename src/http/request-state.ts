@@ -1,6 +1,6 @@
 // What restgate knows about one request, set up once in the root onRequest hook.
 import type { Policy } from '../policy/compile.js'
-import type { AuthSuccess } from '../auth/types.js'
+import type { AuthSuccess } from '../model/identity.js'
 
 export type RouteClass = 'proxy' | 'api' | 'session' | 'page' | 'local'
 

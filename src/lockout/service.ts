@@ -26,8 +26,11 @@ export interface LockoutService {
   clear(user: string, ip: string | undefined, actor: string): Promise<boolean>
 }
 
+/** The lockout's slice of the store: fixed-window counters, nothing else. */
+export type LockoutStore = Pick<Store, 'hit' | 'getCounter' | 'resetCounter'>
+
 export interface LockoutOptions {
-  readonly store: Store
+  readonly store: LockoutStore
   readonly clock: Clock
   readonly logger: Logger
 }

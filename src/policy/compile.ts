@@ -2,10 +2,10 @@
 // Requests hold on to the Policy they started with, so a reload never changes a decision half-way.
 import type { Config } from '../config/schema.js'
 import { durationMs } from '../config/duration.js'
-import { compileNetworkRule, type NetworkRule } from './cidr.js'
-import { compilePathMatcher, type PathMatcher } from './glob.js'
-import { compileUserAgentMatcher, type UserAgentMatcher } from './user-agent.js'
-import { identityHeaderNames, normalizeHeaderName } from '../proxy/headers.js'
+import { compileNetworkRule, type NetworkRule } from '../match/cidr.js'
+import { compilePathMatcher, type PathMatcher } from '../match/glob.js'
+import { compileUserAgentMatcher, type UserAgentMatcher } from '../match/user-agent.js'
+import { identityHeaderNames } from '../upstream/header-names.js'
 
 export interface Policy {
   readonly config: Config
@@ -23,15 +23,8 @@ export interface Policy {
   }
   /** Lower-case, '-' spelled names of every header only restgate may send upstream. */
   readonly identityHeaders: ReadonlySet<string>
-  readonly headers: {
-    readonly user: string
-    readonly method: string
-    readonly groups: string | undefined
-    readonly assertion: string | undefined
-  }
   readonly durations: {
     readonly upstreamTimeoutMs: number
-    readonly connectTimeoutMs: number
     readonly keepAliveTimeoutMs: number
     readonly requestTimeoutMs: number
     readonly drainTimeoutMs: number
@@ -45,7 +38,6 @@ export interface Policy {
 export function compilePolicy(config: Config): Policy {
   const k = config.kerberos
   const t = config.apiTokens
-  const id = config.identity
   return Object.freeze({
     config,
     kerberos: Object.freeze({
@@ -61,15 +53,8 @@ export function compilePolicy(config: Config): Policy {
       networks: compileNetworkRule(t.networks),
     }),
     identityHeaders: identityHeaderNames(config),
-    headers: Object.freeze({
-      user: normalizeHeaderName(id.userHeader),
-      method: normalizeHeaderName(id.methodHeader),
-      groups: id.groupsHeader === undefined ? undefined : normalizeHeaderName(id.groupsHeader),
-      assertion: id.signing === undefined ? undefined : normalizeHeaderName(id.signing.header),
-    }),
     durations: Object.freeze({
       upstreamTimeoutMs: durationMs(config.upstream.timeout),
-      connectTimeoutMs: durationMs(config.upstream.connectTimeout),
       keepAliveTimeoutMs: durationMs(config.server.keepAliveTimeout),
       requestTimeoutMs: durationMs(config.server.requestTimeout),
       drainTimeoutMs: durationMs(config.server.drainTimeout),

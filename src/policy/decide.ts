@@ -1,7 +1,9 @@
 // Pure decisions on (policy, canonical path, client IP, user agent, credential): which ways of logging in
-// apply here, and what happens to a request that no authenticator claimed.
+// apply here, what happens to a request that no authenticator claimed, and the challenge of every 401
+// restgate sends (the proxy's, the management API's, the token page's, an expired session's).
+import type { IncomingHttpHeaders } from 'node:http'
 import { rgError, type RgError } from '../errors.js'
-import { networkAllows } from './cidr.js'
+import { networkAllows } from '../match/cidr.js'
 import type { Policy } from './compile.js'
 
 export function kerberosApplies(p: Policy, path: string, ip: string): boolean {
@@ -58,11 +60,49 @@ export function decideUnclaimed(p: Policy, r: UnclaimedRequest): UnclaimedDecisi
     // header must count as no credential, or adding one would be a way around `anonymous: deny`.
     if (JIRA_CHECKED_SCHEMES.has(r.authScheme) || !denyAnonymous) return PASS
   }
-  const challenges: string[] = []
   const negotiate = kerberosChallenges(p, r.path, r.ip, r.userAgent)
-  if (negotiate) challenges.push('Negotiate')
   if (!negotiate && !denyAnonymous) return PASS
-  if (basicAccepted(p, r.path)) challenges.push(`Basic realm="${p.config.server.realm}"`)
-  const headers = challenges.length > 0 ? { 'www-authenticate': challenges } : undefined
-  return { action: 'deny', error: rgError('RG_ERR_UNAUTHENTICATED', undefined, headers) }
+  return { action: 'deny', error: unauthenticated(p, negotiate, basicAccepted(p, r.path)) }
+}
+
+/** Where a challenge is sent from: the canonical path, the client IP, the user agent. */
+export interface ChallengeRequest {
+  readonly path: string
+  readonly ip: string
+  readonly userAgent: string | undefined
+}
+
+function unauthenticated(p: Policy, negotiate: boolean, basic: boolean, message?: string): RgError {
+  const challenges: string[] = []
+  if (negotiate) challenges.push('Negotiate')
+  if (basic) challenges.push(`Basic realm="${p.config.server.realm}"`)
+  return rgError('RG_ERR_UNAUTHENTICATED', message, challenges.length > 0 ? { 'www-authenticate': challenges } : undefined)
+}
+
+/**
+ * The 401 of a resource restgate answers itself (the management API, the token page) for a caller no
+ * authenticator recognised: Negotiate where Kerberos challenges, and Basic when `offerBasic` (a script may
+ * answer it with a token or a Jira password; a page's own script must not be offered it, see fromPageScript).
+ */
+export function identityRequired(p: Policy, r: ChallengeRequest, offerBasic: boolean, message?: string): RgError {
+  return unauthenticated(p, kerberosChallenges(p, r.path, r.ip, r.userAgent), offerBasic, message)
+}
+
+/**
+ * Negotiate alone, where Kerberos challenges: for a 401 that a Kerberos ticket answers at once (an expired
+ * session cookie), and never with Basic, which a browser would answer with its password dialog.
+ */
+export function negotiateChallenge(p: Policy, r: ChallengeRequest): Record<string, string> | undefined {
+  return kerberosChallenges(p, r.path, r.ip, r.userAgent) ? { 'www-authenticate': 'Negotiate' } : undefined
+}
+
+/**
+ * A call made by a page's own script (the token page): it carries X-Requested-With on every call and
+ * X-RG-CSRF on changes. Neither comes with a plain navigation or a cross-site form (a cross-origin fetch
+ * that sets one needs a CORS preflight restgate never grants). A browser answers a Basic challenge to
+ * fetch() with its password dialog, so such a call is never offered Basic: when the session cookie is gone
+ * (expired, logged out in another tab) the page shows its own login form instead of a browser prompt.
+ */
+export function fromPageScript(headers: IncomingHttpHeaders): boolean {
+  return headers['x-requested-with'] !== undefined || headers['x-rg-csrf'] !== undefined
 }

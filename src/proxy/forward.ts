@@ -3,8 +3,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Dispatcher } from 'undici'
 import { buildClientHeaders } from './headers.js'
-import { upstreamErrorCode } from './upstream-errors.js'
-import type { Upstream } from './upstream.js'
+import { upstreamErrorCode } from '../upstream/errors.js'
+import type { Upstream } from '../upstream/pool.js'
 import { writeRawError } from '../http/reply.js'
 import type { ErrorCode } from '../errors.js'
 

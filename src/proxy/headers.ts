@@ -1,13 +1,8 @@
 // Pure header rules for both directions. Client-sent copies of identity headers are removed whatever
-// their case, count or `_` spelling (some stacks fold X_Forwarded_User into X-Forwarded-User). Headers
+// their case, count or `_` spelling (the names: upstream/header-names.ts). Headers
 // restgate adds are appended after every removal, so a client's `Connection: x-forwarded-user` can only ever
 // remove the client's own copy (GHSA-gwhp-pf74-vj37 in @fastify/reply-from removed the proxy's).
-import type { Config } from '../config/schema.js'
-
-export function normalizeHeaderName(name: string): string {
-  const lower = name.toLowerCase()
-  return lower.includes('_') ? lower.replace(/_/g, '-') : lower
-}
+import { normalizeHeaderName } from '../upstream/header-names.js'
 
 /** Headers that describe one connection, never the message (RFC 9110 §7.6.1), plus ones we always rewrite. */
 const HOP_BY_HOP = new Set([
@@ -25,20 +20,6 @@ const HOP_BY_HOP = new Set([
 
 /** Request headers restgate always sets itself from what it saw, so client copies are dropped. */
 const FORWARDING = new Set(['host', 'expect', 'forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-real-ip'])
-
-const DEFAULT_IDENTITY_HEADERS = ['x-forwarded-user', 'x-forwarded-auth', 'x-forwarded-groups', 'x-restgate-assertion']
-
-/** Every header name (normalized) that only restgate may send upstream. */
-export function identityHeaderNames(config: Pick<Config, 'identity'>): ReadonlySet<string> {
-  const id = config.identity
-  const names = new Set(DEFAULT_IDENTITY_HEADERS)
-  names.add(normalizeHeaderName(id.userHeader))
-  names.add(normalizeHeaderName(id.methodHeader))
-  if (id.groupsHeader !== undefined) names.add(normalizeHeaderName(id.groupsHeader))
-  if (id.signing !== undefined) names.add(normalizeHeaderName(id.signing.header))
-  for (const h of id.stripHeaders) names.add(normalizeHeaderName(h))
-  return names
-}
 
 /** Lower-cased names listed in Connection header values. */
 export function connectionTokens(values: readonly string[]): Set<string> | null {

@@ -2,18 +2,16 @@
 // stream through untouched; the handler strips what the upstream must not see, adds identity and forwards.
 import type { IncomingMessage } from 'node:http'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Gate } from '../auth/hook.js'
+import type { CidrSet } from '../match/cidr.js'
 import { rgError } from '../errors.js'
-import { runChainFrom } from '../auth/chain.js'
-import type { AuthOutcome, AuthRequest, Authenticator } from '../auth/types.js'
-import { decideUnclaimed } from '../policy/decide.js'
-import type { CidrSet } from '../policy/cidr.js'
 import { sendError } from '../http/reply.js'
 import type { Metrics } from '../observability/metrics.js'
 import { buildUpstreamHeaders } from './headers.js'
 import { forward, hasBody } from './forward.js'
 import { FORM_BODY_LIMIT, isFormUrlencoded, readBody } from './form-body.js'
-import { identityHeaderValues, type IdentitySigner } from './identity.js'
-import type { Upstream } from './upstream.js'
+import { identityHeaderValues, type IdentitySigner } from '../upstream/identity.js'
+import type { Upstream } from '../upstream/pool.js'
 import type { OAuthSigner } from '../upstream/oauth-box.js'
 import { parseForm } from '../upstream/oauth1.js'
 import type { Directory } from '../directory/static.js'
@@ -21,7 +19,8 @@ import { createGroupsHook } from '../directory/groups-hook.js'
 
 export interface ProxyPluginOptions {
   readonly upstream: Upstream
-  readonly authenticators: readonly Authenticator[]
+  /** The proxy chain's gate (scope `forward`), shared with the session resource. */
+  readonly gate: Gate
   readonly trustedProxies: CidrSet
   readonly metrics: Metrics
   readonly signer: IdentitySigner | undefined
@@ -33,108 +32,9 @@ export interface ProxyPluginOptions {
   readonly directory?: Directory
 }
 
-/** Node keeps only the first Authorization header; a second one would be read differently upstream. */
-function authorizationCount(raw: readonly string[]): number {
-  let n = 0
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!
-    if (name.length === 13 && name.toLowerCase() === 'authorization') n++
-  }
-  return n
-}
-
 function peerAddress(request: FastifyRequest): string {
   const a = request.socket.remoteAddress ?? ''
   return a.startsWith('::ffff:') ? a.slice(7) : a
-}
-
-export function authRequestOf(request: FastifyRequest): AuthRequest {
-  return {
-    policy: request.rg.policy,
-    path: request.url.split('?', 1)[0]!,
-    method: request.method,
-    ip: request.ip,
-    headers: request.headers,
-    secure: request.protocol === 'https',
-    log: request.log,
-  }
-}
-
-/**
- * The auth hook shared by every scope that forwards: proxy and the session resource. Callback style, so a
- * request the chain rules on synchronously (no credential, auth off) goes on without a promise per request.
- */
-export function createAuthHook(authenticators: readonly Authenticator[], metrics: Metrics) {
-  /** Records the chain's outcome; false when the request was answered here (refused). */
-  function decide(request: FastifyRequest, reply: FastifyReply, authReq: AuthRequest, outcome: AuthOutcome): boolean {
-    const state = request.rg
-    if (outcome instanceof Error) {
-      state.decision = outcome.code
-      metrics.authFailures.inc({ method: 'chain', code: outcome.code })
-      sendError(reply, outcome)
-      return false
-    }
-    if (outcome !== undefined) {
-      state.auth = outcome
-      return true
-    }
-    const authorization = request.headers.authorization
-    const decision = decideUnclaimed(state.policy, {
-      path: authReq.path,
-      ip: authReq.ip,
-      userAgent: request.headers['user-agent'],
-      authScheme: authorization === undefined ? undefined : authorization.trim().split(' ', 1)[0]!.toLowerCase(),
-    })
-    if (decision.action === 'deny') {
-      state.decision = decision.error.code
-      sendError(reply, decision.error)
-      return false
-    }
-    state.decision = authorization === undefined ? 'anonymous' : 'passthrough'
-    return true
-  }
-
-  /** Runs the chain; `next` is called exactly once: with an error, or with whether a reply was sent. */
-  function run(request: FastifyRequest, reply: FastifyReply, next: (err: Error | undefined, answered: boolean) => void): void {
-    if (authorizationCount(request.raw.rawHeaders) > 1) {
-      request.rg.decision = 'duplicate authorization'
-      sendError(reply, rgError('RG_ERR_BAD_CREDENTIALS', 'More than one Authorization header'))
-      next(undefined, true)
-      return
-    }
-    const authReq = authRequestOf(request)
-    const outcome = runChainFrom(authenticators, 0, authReq)
-    if (!(outcome instanceof Promise)) {
-      next(undefined, !decide(request, reply, authReq, outcome))
-      return
-    }
-    outcome.then(
-      (o) => {
-        let go: boolean
-        try {
-          go = decide(request, reply, authReq, o)
-        } catch (err) {
-          next(err as Error, false)
-          return
-        }
-        next(undefined, !go)
-      },
-      (err: unknown) => next(err as Error, false),
-    )
-  }
-
-  const hook = function authenticate(request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void {
-    run(request, reply, (err, answered) => {
-      if (err !== undefined) done(err)
-      else if (!answered) done()
-    })
-  }
-  /** The same hook as an async function, for scopes that call it from their own hook. */
-  const asAsync = (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> =>
-    new Promise((resolve, reject) =>
-      run(request, reply, (err, answered) => (err !== undefined ? reject(err) : resolve(answered ? reply : undefined))),
-    )
-  return Object.assign(hook, { asAsync })
 }
 
 export interface ForwardHooks {
@@ -156,7 +56,7 @@ export function createForwardHandler(opts: ProxyPluginOptions, hooks: ForwardHoo
     const clientXff = request.headers['x-forwarded-for']
     const forwardedFor =
       clientXff !== undefined && clientXff.length > 0 && trustedProxies.contains(peer) ? `${clientXff}, ${peer}` : peer
-    const add = auth === null ? [] : identityHeaderValues(policy, auth.identity, signer, { method: request.method, target })
+    const add = auth === null ? [] : identityHeaderValues(policy.config.identity, auth.identity, signer, { method: request.method, target })
     if (authorization !== undefined) add.push('authorization', authorization)
     const headers = buildUpstreamHeaders(raw.rawHeaders, {
       identityHeaders: policy.identityHeaders,
@@ -265,7 +165,7 @@ export async function proxyPlugin(app: FastifyInstance, opts: ProxyPluginOptions
     request.rg.routeClass = 'proxy'
     done()
   })
-  app.addHook('onRequest', createAuthHook(opts.authenticators, opts.metrics))
+  app.addHook('onRequest', opts.gate.hook)
   if (opts.directory !== undefined) app.addHook('onRequest', createGroupsHook(opts.directory))
   const handler = createForwardHandler(opts)
   app.all('/', handler)

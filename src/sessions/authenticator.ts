@@ -8,7 +8,7 @@
 // or personal access token goes to Jira, which checks it), since the caller has said who they are. A live session wins over an Authorization header, which is then not
 // forwarded either (restgate vouches for the caller; Jira must not see a second identity).
 import { rgError, type RgError } from '../errors.js'
-import { isProtected, kerberosChallenges } from '../policy/decide.js'
+import { isProtected, negotiateChallenge } from '../policy/decide.js'
 import { StoreUnavailableError } from '../store/types.js'
 import { parseAuthorization } from '../auth/authorization.js'
 import type { AuthOutcome, AuthRequest, Authenticator } from '../auth/types.js'
@@ -70,11 +70,10 @@ function outcomeOf(req: AuthRequest, resolved: Resolved): AuthOutcome {
   }
   if (decidesItself(req.headers.authorization)) return undefined
   req.log.info({ reason: resolved.reason }, 'session cookie refused')
-  const headers: Record<string, string> = { 'set-cookie': clearSessionCookie(req) }
   // Where Kerberos applies, the challenge lets a client with a ticket (PowerShell -UseDefaultCredentials,
   // curl --negotiate) log in again at once; the handshake then sets a new cookie.
-  if (kerberosChallenges(req.policy, req.path, req.ip, userAgentOf(req))) headers['www-authenticate'] = 'Negotiate'
-  return rgError('RG_ERR_SESSION_EXPIRED', WHY[resolved.reason], headers)
+  const challenge = negotiateChallenge(req.policy, { path: req.path, ip: req.ip, userAgent: userAgentOf(req) })
+  return rgError('RG_ERR_SESSION_EXPIRED', WHY[resolved.reason], { 'set-cookie': clearSessionCookie(req), ...challenge })
 }
 
 export function createSessionAuthenticator(service: SessionService): Authenticator {

@@ -12,7 +12,8 @@ import { isProtected } from '../policy/decide.js'
 import { classifyToken } from '../tokens/format.js'
 import type { TokenAuthenticator } from '../auth/api-token.js'
 import type { LockoutService } from '../lockout/service.js'
-import { authRequestOf, createAuthHook, createForwardHandler, type ProxyPluginOptions } from '../proxy/plugin.js'
+import { authRequestOf } from '../auth/hook.js'
+import { createForwardHandler, type ProxyPluginOptions } from '../proxy/plugin.js'
 import { cookieIsSecure, sessionCookie } from './cookie.js'
 import { clearSessionCookie, presentedSession, resolveSession } from './authenticator.js'
 import { currentUserAnswer, loginAnswer, parseLoginBody, type LoginBody, type LoginInfo } from './jira-shape.js'
@@ -49,7 +50,6 @@ function sessionScope(deps: SessionResourceDeps, proxy: ProxyPluginOptions): (ap
       } else if (status >= 200 && status < 300) void lockout.succeed(request.ip, policy)
     },
   })
-  const authHook = createAuthHook(proxy.authenticators, proxy.metrics)
 
   async function failedLogins(user: string): Promise<LoginInfo> {
     const counter = await lockout.status(user)
@@ -71,7 +71,7 @@ function sessionScope(deps: SessionResourceDeps, proxy: ProxyPluginOptions): (ap
         return undefined
       }
     }
-    return authHook.asAsync(request, reply)
+    return proxy.gate.check(request, reply)
   }
 
   async function tokenLogin(request: FastifyRequest, reply: FastifyReply, login: LoginBody): Promise<FastifyReply> {
@@ -175,7 +175,7 @@ function sessionScope(deps: SessionResourceDeps, proxy: ProxyPluginOptions): (ap
     for (const url of SESSION_PATHS) {
       app.post(url, login)
       app.route({ method: ['GET', 'DELETE'], url, onRequest: sessionFirst, handler: describeOrEnd })
-      app.route({ method: ['PUT', 'PATCH', 'OPTIONS'], url, onRequest: authHook, handler: forwardHandler })
+      app.route({ method: ['PUT', 'PATCH', 'OPTIONS'], url, onRequest: proxy.gate.hook, handler: forwardHandler })
     }
   }
 }

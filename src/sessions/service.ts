@@ -7,13 +7,12 @@ import { randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
 import { LruTtlCache } from '../cache/lru.js'
-import type { AuthMethod } from '../auth/types.js'
+import type { AuthMethod } from '../model/identity.js'
 import type { InvalidationEvent, SessionRecord, Store } from '../store/types.js'
-import type { TokenHasher } from '../tokens/hash.js'
+import { cacheKey, type TokenHasher } from '../tokens/hash.js'
 import { auditSession } from './audit.js'
 import { cacheTtlMs, sessionState, touchIntervalMs, type SessionTiming } from './expiry.js'
 import { generateSessionId, isSessionId, sessionKeyOf } from './id.js'
-import { cacheKey } from '../tokens/service.js'
 
 interface CachedSession {
   readonly record: SessionRecord
@@ -29,8 +28,11 @@ export type Resolved =
   | { readonly kind: 'valid'; readonly record: SessionRecord }
   | { readonly kind: 'invalid'; readonly reason: 'malformed' | 'unknown' | 'idle' | 'absolute' }
 
+/** The sessions' slice of the store: session records, and the invalidation events that end cached ones. */
+export type SessionStore = Pick<Store, 'createSession' | 'getSession' | 'touchSessions' | 'deleteSession' | 'publish' | 'subscribe'>
+
 export interface SessionServiceOptions {
-  readonly store: Store
+  readonly store: SessionStore
   readonly hasher: TokenHasher
   readonly clock: Clock
   readonly logger: Logger

@@ -8,11 +8,11 @@ import { createLogger } from '../observability/logger.js'
 import { parseConfig } from '../config/load.js'
 import { loadPolicyForCommand, type Io } from '../config/command.js'
 import { formatProblem, type Problem } from '../config/problems.js'
-import { checkKeyMaterial } from '../config/material.js'
+import { checkSigningKeys } from '../upstream/keys.js'
 import { systemClock } from '../clock.js'
 import { createStore } from '../store/create.js'
 import { StoreUnavailableError, type Store } from '../store/types.js'
-import { localDateTime } from '../tokens/time.js'
+import { localDateTime } from '../time.js'
 import { readVersion } from '../version.js'
 import { SNAPSHOT_ID_PATTERN } from './id.js'
 import { createSnapshotService, type SnapshotEntry, type SnapshotService } from './service.js'
@@ -75,7 +75,7 @@ function table(entries: readonly SnapshotEntry[]): string {
 function check(text: string, env: NodeJS.ProcessEnv): readonly Problem[] {
   const loaded = parseConfig(text, { env })
   if (!loaded.ok) return loaded.problems
-  return checkKeyMaterial(loaded.config)
+  return checkSigningKeys(loaded.config, systemClock)
 }
 
 async function act(p: Parsed, service: SnapshotService, text: string, io: Io): Promise<number> {

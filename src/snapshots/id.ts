@@ -1,7 +1,7 @@
 // Snapshot ids as Kantega SSO names them: `sso-snapshot-YYYY-MM-DD-HH_mm_ss` in the server's local time.
 // Two snapshots in one second (a restore takes its backup, then the restore itself is saved by a script)
 // get `-2`, `-3`, ... so an id never names two snapshots.
-import { localDateTime, localTimeZone } from '../tokens/time.js'
+import { localDateTime, localTimeZone } from '../time.js'
 
 export const SNAPSHOT_ID_PATTERN = '^sso-snapshot-\\d{4}-\\d\\d-\\d\\d-\\d\\d_\\d\\d_\\d\\d(-[1-9][0-9]{0,3})?$'
 

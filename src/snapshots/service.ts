@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
 import type { Problem } from '../config/problems.js'
-import type { ReloadResult } from '../config/reloader.js'
+import type { ReloadResult } from '../reload/reloader.js'
 import { auditLogger } from '../observability/logger.js'
 import type { SnapshotMeta, SnapshotRecord, Store } from '../store/types.js'
 import { MAX_IDS_PER_SECOND, candidateId, snapshotBaseId } from './id.js'
@@ -18,8 +18,11 @@ export const VERSION_META = 'restgate.version'
 /** How long an id stays claimed: far longer than the second it names. */
 const ID_CLAIM_MS = 3_600_000
 
+/** The snapshots' slice of the store: snapshot records, id claims, and the version of the last start. */
+export type SnapshotStore = Pick<Store, 'saveSnapshot' | 'listSnapshots' | 'getSnapshot' | 'deleteSnapshot' | 'claimOnce' | 'getMeta' | 'setMeta'>
+
 export interface SnapshotServiceDeps {
-  readonly store: Store
+  readonly store: SnapshotStore
   readonly clock: Clock
   /** The running restgate's version. */
   readonly version: string

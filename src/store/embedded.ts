@@ -18,7 +18,7 @@ import {
   type Store,
   type TokenRecord,
 } from './types.js'
-import type { AuthMethod, TokenScope } from '../auth/types.js'
+import type { AuthMethod, TokenScope } from '../model/identity.js'
 
 export interface EmbeddedStoreOptions {
   readonly path: string

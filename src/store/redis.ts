@@ -19,7 +19,7 @@ import {
   type Store,
   type TokenRecord,
 } from './types.js'
-import type { AuthMethod, TokenScope } from '../auth/types.js'
+import type { AuthMethod, TokenScope } from '../model/identity.js'
 
 export interface RedisStoreOptions {
   readonly config: RedisConfig

@@ -3,7 +3,7 @@
 // Time-dependent operations take `now` from the caller's injected clock, so expiry is tested without
 // sleeping; backend TTLs only clean up after the fact. Any backend failure rejects with
 // StoreUnavailableError so callers can fail closed (503 RG_ERR_STORE_UNAVAILABLE).
-import type { AuthMethod, TokenScope } from '../auth/types.js'
+import type { AuthMethod, TokenScope } from '../model/identity.js'
 
 export interface TokenRecord {
   readonly id: number

@@ -5,13 +5,12 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import type { Logger } from 'pino'
 import { Type, type Static } from '@sinclair/typebox'
 import { rgError, type RgError } from '../errors.js'
-import { runChain } from '../auth/chain.js'
-import type { AuthOutcome, Authenticator } from '../auth/types.js'
+import { applyResponseHeaders, authRequestOf, createGate, type Verdict } from '../auth/hook.js'
+import type { Authenticator } from '../auth/types.js'
 import type { Directory } from '../directory/static.js'
 import { sendError } from '../http/reply.js'
 import { auditLogger } from '../observability/logger.js'
-import { authRequestOf } from '../proxy/plugin.js'
-import { kerberosChallenges } from '../policy/decide.js'
+import { identityRequired, negotiateChallenge, type ChallengeRequest } from '../policy/decide.js'
 import { API_PREFIX } from '../api/plugin.js'
 import { TOKENS_FAMILY, TOKENS_VERSION } from '../api/tokens.js'
 import { rule, strictValidation } from '../api/validation.js'
@@ -64,23 +63,22 @@ const TOKENS_API = `${API_PREFIX}/${TOKENS_FAMILY}/${TOKENS_VERSION}`
 export function tokenPagePlugin(options: TokenPageOptions): FastifyPluginAsync {
   const { assets, sessions, lockout, directory, tokens } = options
 
-  async function identify(request: FastifyRequest): Promise<AuthOutcome> {
-    return runChain(options.authenticators, authRequestOf(request))
+  const NOT_LOGGED_IN = 'You are not logged in: log in with your Jira user name and password'
+  // A local scope that never offers Basic: a browser would answer that with its own password prompt.
+  // Negotiate where Kerberos applies to the page's path (kerberos.paths): a browser on a domain machine
+  // answers it with a ticket, without asking its user anything, and the login form is never needed.
+  const gate = createGate({ authenticators: options.authenticators, scope: 'local', unauthenticatedMessage: NOT_LOGGED_IN })
+
+  async function identify(request: FastifyRequest): Promise<Verdict> {
+    return gate.decide(authRequestOf(request))
   }
 
-  /**
-   * Never a Basic challenge: a browser would answer that with its own password prompt. Negotiate where
-   * Kerberos applies to the page's path (kerberos.paths): a browser on a domain machine answers it with a
-   * ticket, without asking its user anything, and the login form is never needed.
-   */
-  function challengeOf(request: FastifyRequest): Record<string, string> | undefined {
-    const path = request.url.split('?', 1)[0]!
-    const negotiate = kerberosChallenges(request.rg.policy, path, request.ip, request.headers['user-agent'])
-    return negotiate ? { 'www-authenticate': 'Negotiate' } : undefined
+  function challengeRequest(request: FastifyRequest): ChallengeRequest {
+    return { path: request.url.split('?', 1)[0]!, ip: request.ip, userAgent: request.headers['user-agent'] }
   }
 
   function notLoggedIn(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-    return sendError(reply, rgError('RG_ERR_UNAUTHENTICATED', 'You are not logged in: log in with your Jira user name and password', challengeOf(request)))
+    return sendError(reply, identityRequired(request.rg.policy, challengeRequest(request), false, NOT_LOGGED_IN))
   }
 
   /**
@@ -88,7 +86,7 @@ export function tokenPagePlugin(options: TokenPageOptions): FastifyPluginAsync {
    * plus a ticket) is a new Kerberos login, since the session check gives way to an Authorization header.
    */
   function refused(request: FastifyRequest, reply: FastifyReply, error: RgError): FastifyReply {
-    const challenge = error.code === 'RG_ERR_SESSION_EXPIRED' ? challengeOf(request) : undefined
+    const challenge = error.code === 'RG_ERR_SESSION_EXPIRED' ? negotiateChallenge(request.rg.policy, challengeRequest(request)) : undefined
     return sendError(reply, challenge === undefined ? error : rgError(error.code, error.message, { ...error.headers, ...challenge }))
   }
 
@@ -107,10 +105,10 @@ export function tokenPagePlugin(options: TokenPageOptions): FastifyPluginAsync {
     app.get('/api/session', { schema: { response: { 200: Session } } }, async (request, reply) => {
       const outcome = await identify(request)
       if (outcome instanceof Error) return refused(request, reply, outcome)
-      if (outcome === undefined) return notLoggedIn(request, reply)
+      if ('passed' in outcome) return notLoggedIn(request, reply)
       request.rg.auth = outcome
       // Kerberos's mutual-authentication token (WWW-Authenticate: Negotiate <token>) belongs on this answer.
-      for (const [name, value] of Object.entries(outcome.responseHeaders ?? {})) reply.header(name, value as string | string[])
+      applyResponseHeaders(reply, outcome)
       const { user, method, sessionKey } = outcome.identity
       const policy = request.rg.policy
       let facts: SessionFacts | null = null
@@ -165,8 +163,8 @@ export function tokenPagePlugin(options: TokenPageOptions): FastifyPluginAsync {
     app.post('/api/logout', async (request, reply) => {
       const outcome = await identify(request)
       if (outcome instanceof Error) return sendError(reply, outcome)
-      const key = outcome?.identity.sessionKey
-      if (outcome === undefined || key === undefined) return notLoggedIn(request, reply)
+      const key = 'passed' in outcome ? undefined : outcome.identity.sessionKey
+      if ('passed' in outcome || key === undefined) return notLoggedIn(request, reply)
       await sessions.end(key, request, reply)
       auditLogger(request.log as unknown as Logger).info({ event: 'session.logout', actor: outcome.identity.user, via: 'token page', ip: request.ip }, `session.logout ${outcome.identity.user}`)
       return { user: outcome.identity.user, loggedOut: true }

@@ -3,12 +3,13 @@
 // is the record's own `csrf` (random, stored with the session, created with it) and the login method is
 // its `method`. This file only adapts the session service to what the page and the management API need.
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { AuthMethod, AuthRequest, Authenticator } from '../auth/types.js'
+import type { AuthRequest, Authenticator } from '../auth/types.js'
+import type { AuthMethod } from '../model/identity.js'
 import { clearSessionCookie, presentedSession, resolveSession } from '../sessions/authenticator.js'
 import { cookieIsSecure, sessionCookie } from '../sessions/cookie.js'
 import type { SessionService } from '../sessions/service.js'
-import { authRequestOf } from '../proxy/plugin.js'
-import { fromPageScript } from '../api/access.js'
+import { authRequestOf } from '../auth/hook.js'
+import { fromPageScript } from '../policy/decide.js'
 import { RgError, rgError } from '../errors.js'
 
 export interface SessionFacts {

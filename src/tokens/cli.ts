@@ -16,7 +16,7 @@ import { auditToken } from './audit.js'
 import { createTokenHasher } from './hash.js'
 import { HashKeyMismatchError, loadHashKey } from './hash-key.js'
 import { createTokenService, type TokenService } from './service.js'
-import { localDateTime } from './time.js'
+import { localDateTime } from '../time.js'
 
 export type { Io } from '../config/command.js'
 

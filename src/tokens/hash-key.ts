@@ -55,7 +55,7 @@ export class HashKeyMismatchError extends Error {
 }
 
 /** Records the key's fingerprint on first use; throws HashKeyMismatchError when the store knows another. */
-export async function checkHashKey(store: Store, hasher: TokenHasher): Promise<void> {
+export async function checkHashKey(store: Pick<Store, 'getMeta' | 'setMeta'>, hasher: TokenHasher): Promise<void> {
   const known = await store.getMeta(KEY_ID_META)
   if (known === null) {
     await store.setMeta(KEY_ID_META, hasher.keyId)

@@ -18,7 +18,7 @@ function segmentsOf(glob: string): Segment[] {
     )
 }
 
-/** True when every path `inner` matches is also matched by `outer` (both valid globs, see policy/glob.ts). */
+/** True when every path `inner` matches is also matched by `outer` (both valid globs, see match/glob.ts). */
 export function globCovers(outer: string, inner: string): boolean {
   const o = segmentsOf(outer)
   const i = segmentsOf(inner)

@@ -1,6 +1,6 @@
 // Who may hold API tokens, and what a token may reach. Pure.
-import type { TokenScope } from '../auth/types.js'
-import type { PathMatcher } from '../policy/glob.js'
+import type { TokenScope } from '../model/identity.js'
+import type { PathMatcher } from '../match/glob.js'
 
 /**
  * `apiTokens.creators.groups` empty: everyone. Otherwise members of one of those groups, and admins. The

@@ -1,25 +1,24 @@
 // The token service: creates, lists, refreshes and deletes tokens, and validates presented secrets through
 // a bounded LRU+TTL cache so a cache hit costs no store round trip. Every change is published through the
 // store, and every instance (this one included) drops the cached entry within a second.
-import { hash as digest } from 'node:crypto'
 import type { Logger } from 'pino'
 import { rgError } from '../errors.js'
 import type { Clock } from '../clock.js'
 import type { Directory } from '../directory/static.js'
 import type { Metrics } from '../observability/metrics.js'
 import type { Policy } from '../policy/compile.js'
-import { compilePathMatcher, type PathMatcher } from '../policy/glob.js'
+import { compilePathMatcher, type PathMatcher } from '../match/glob.js'
 import { LruTtlCache, type CacheLimits } from '../cache/lru.js'
 import { StoreUnavailableError, type InvalidationEvent, type Store, type TokenRecord } from '../store/types.js'
-import type { TokenScope } from '../auth/types.js'
+import type { TokenScope } from '../model/identity.js'
 import { generateToken } from './format.js'
-import type { TokenHasher } from './hash.js'
+import { cacheKey, type TokenHasher } from './hash.js'
 import { HashKeyMismatchError, checkHashKey } from './hash-key.js'
 import { decideLifetime, expiryFor, isExpired, refreshedExpiry, type LifetimeRequest } from './lifetime.js'
 import { mayCreateWrite, mayHoldTokens } from './permissions.js'
 import { firstOutside } from './path-scope.js'
-import { globToRegexSource } from '../policy/glob.js'
-import { localDateTime } from './time.js'
+import { globToRegexSource } from '../match/glob.js'
+import { localDateTime } from '../time.js'
 import { createUsageRecorder, type UsageRecorder } from './usage.js'
 
 /** A validated token as the cache holds it: the record, its own path rule compiled, and whether its owner
@@ -37,8 +36,17 @@ export interface CreateTokenInput extends LifetimeRequest {
   readonly paths?: readonly string[] | null
 }
 
+/**
+ * The token service's slice of the store: token records, their invalidation events, the batched "last
+ * used" updates (usage.ts) and the hash key's fingerprint (hash-key.ts).
+ */
+export type TokenStore = Pick<
+  Store,
+  'createToken' | 'findTokenByHash' | 'getToken' | 'listTokens' | 'setTokenExpiry' | 'deleteToken' | 'recordTokenUse' | 'getMeta' | 'setMeta' | 'publish' | 'subscribe'
+>
+
 export interface TokenServiceOptions {
-  readonly store: Store
+  readonly store: TokenStore
   readonly hasher: TokenHasher
   readonly clock: Clock
   readonly directory: Directory
@@ -80,11 +88,6 @@ export interface TokenService {
   refresh(record: TokenRecord, policy: Policy): Promise<TokenRecord>
   expired(record: TokenRecord): boolean
   close(): Promise<void>
-}
-
-/** The token cache's key for a presented secret. */
-export function cacheKey(secret: string): string {
-  return digest('sha256', secret, 'base64')
 }
 
 export function defaultTokenName(now: number): string {

@@ -18,7 +18,7 @@ export interface UsageOptions {
   readonly logger?: Logger
 }
 
-export function createUsageRecorder(store: Store, options: UsageOptions = {}): UsageRecorder {
+export function createUsageRecorder(store: Pick<Store, 'recordTokenUse'>, options: UsageOptions = {}): UsageRecorder {
   const maxPending = options.maxPending ?? 100_000
   let pending = new Map<number, { at: number; ip: string }>()
   let flushing: Promise<void> | undefined

@@ -6,7 +6,7 @@ import { createHash, createPrivateKey, randomBytes, type KeyObject } from 'node:
 import { readFileSync } from 'node:fs'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config/schema.js'
-import type { PrepareOutcome } from '../config/reloader.js'
+import type { PrepareOutcome } from '../config/prepare.js'
 import { authorizationHeader, prepareImpersonated, rsaSha1Async, type Pair } from './oauth1.js'
 
 export const MIN_RSA_BITS = 2048

@@ -3,7 +3,7 @@ import t from 'tap'
 import { startStubJira } from '../helpers/stub-jira.js'
 import { startRestgate, testPolicy } from '../helpers/restgate.js'
 import { httpRequest } from '../helpers/http.js'
-import { zonedDateTime } from '../../src/api/info.js'
+import { zonedDateTime } from '../../src/time.js'
 
 t.test('ping answers like Kantega SSO, under 1.0 and latest', async (t) => {
   const stub = await startStubJira(t)

@@ -1,8 +1,9 @@
 // The chain: first authenticator with an answer decides; synchronous answers stay synchronous.
 import t from 'tap'
-import { runChain, runChainFrom } from '../../src/auth/chain.js'
+import { runChainFrom } from '../../src/auth/chain.js'
 import { rgError } from '../../src/errors.js'
-import type { AuthRequest, AuthSuccess, Authenticator } from '../../src/auth/types.js'
+import type { AuthRequest, Authenticator } from '../../src/auth/types.js'
+import type { AuthSuccess } from '../../src/model/identity.js'
 
 const req = {} as AuthRequest
 const ok: AuthSuccess = { identity: { user: 'alice', method: 'token' }, consumed: 'authorization' } as AuthSuccess
@@ -14,7 +15,7 @@ const later = (name: string, value: ReturnType<Authenticator['authenticate']>): 
 
 t.test('nobody claims the request: undefined, synchronously', async (t) => {
   t.equal(runChainFrom([none('a'), none('b')], 0, req), undefined)
-  t.equal(await runChain([none('a')], req), undefined)
+  t.equal(await runChainFrom([none('a')], 0, req), undefined)
 })
 
 t.test('a synchronous answer is returned as is, later authenticators not asked', async (t) => {

@@ -12,7 +12,7 @@ import type { KerberosState } from '../../src/kerberos/setup.js'
 import { createReplayGuard } from '../../src/kerberos/replay-guard.js'
 import { StoreUnavailableError } from '../../src/store/types.js'
 import { RgError } from '../../src/errors.js'
-import type { AuthSuccess } from '../../src/auth/types.js'
+import type { AuthSuccess } from '../../src/model/identity.js'
 import { createLogSink } from '../helpers/log-sink.js'
 
 function policy(kerberos = '', enabled = true): Policy {

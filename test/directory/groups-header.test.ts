@@ -6,7 +6,7 @@ import { startStubJira } from '../helpers/stub-jira.js'
 import { startRestgate, testPolicy, writePolicy } from '../helpers/restgate.js'
 import { httpRequest } from '../helpers/http.js'
 import { MYSELF_PATH } from '../../src/directory/upstream.js'
-import { groupsHeaderValue } from '../../src/proxy/identity.js'
+import { groupsHeaderValue } from '../../src/upstream/identity.js'
 import type { Authenticator } from '../../src/auth/types.js'
 
 const byHeader: Authenticator = {

@@ -1,5 +1,5 @@
 // Reads restgate's X-Restgate-Assertion the way an application-side verifier does, written apart from
-// src/proxy/assertion.ts so a test can tell a wrong signer from a wrong reader.
+// src/upstream/assertion.ts so a test can tell a wrong signer from a wrong reader.
 import { createHmac, timingSafeEqual } from 'node:crypto'
 
 export interface ReadAssertion {

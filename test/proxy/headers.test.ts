@@ -1,5 +1,6 @@
 import t from 'tap'
-import { buildClientHeaders, buildUpstreamHeaders, identityHeaderNames, removeCookie, type UpstreamHeaderOptions } from '../../src/proxy/headers.js'
+import { buildClientHeaders, buildUpstreamHeaders, removeCookie, type UpstreamHeaderOptions } from '../../src/proxy/headers.js'
+import { identityHeaderNames } from '../../src/upstream/header-names.js'
 
 const identity = identityHeaderNames({
   identity: { userHeader: 'X-Remote-User', methodHeader: 'X-Forwarded-Auth', stripHeaders: ['X-Internal'] },

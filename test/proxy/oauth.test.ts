@@ -15,7 +15,7 @@ import { tempDir } from '../helpers/tmp.js'
 import type { Authenticator } from '../../src/auth/types.js'
 import { createOAuthBox } from '../../src/upstream/oauth-box.js'
 import { createUpstreamDirectory, MYSELF_PATH } from '../../src/directory/upstream.js'
-import { createUpstream } from '../../src/proxy/upstream.js'
+import { createUpstream } from '../../src/upstream/pool.js'
 import { policyFrom } from '../helpers/policy.js'
 import pino from 'pino'
 

@@ -1,7 +1,7 @@
 // Who may hold tokens (creators.groups, admins) and what a token may reach (scope, own paths).
 import t from 'tap'
 import { mayCreateWrite, mayHoldTokens, scopeRefusal, tokenAllows } from '../../src/tokens/permissions.js'
-import { compilePathMatcher } from '../../src/policy/glob.js'
+import { compilePathMatcher } from '../../src/match/glob.js'
 
 t.test('mayHoldTokens', async (t) => {
   t.equal(mayHoldTokens([], [], false), true, 'no creators.groups: everyone')

@@ -15,7 +15,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Checks restgate's X-Restgate-Assertion (format in restgate's src/proxy/assertion.ts):
+ * Checks restgate's X-Restgate-Assertion (format in restgate's src/upstream/assertion.ts):
  * <pre>v2;user=&lt;percent-encoded&gt;;method=&lt;auth method&gt;;ts=&lt;ms&gt;;nonce=&lt;n&gt;;sig=&lt;base64url HMAC-SHA-256&gt;</pre>
  * where sig covers {@code <everything before ";sig=">\n<HTTP method>\n<path and query>} of the request as received.
  * Pure apart from the key files and the nonce cache it is given; the clock is an argument.

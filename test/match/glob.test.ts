@@ -1,5 +1,5 @@
 import t from 'tap'
-import { compilePathMatcher, globToRegexSource } from '../../src/policy/glob.js'
+import { compilePathMatcher, globToRegexSource } from '../../src/match/glob.js'
 
 t.test('** spans any depth, including none', async (t) => {
   const m = compilePathMatcher(['/rest/**'])

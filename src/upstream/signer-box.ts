@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config/schema.js'
-import type { PrepareOutcome } from '../config/reloader.js'
+import type { PrepareOutcome } from '../config/prepare.js'
 import { MIN_SIGNING_KEY_BYTES, signerFromKey, type IdentitySigner } from './identity.js'
 
 export interface SignerBox extends IdentitySigner {
@@ -16,7 +16,7 @@ const KEY_PATH = 'identity.signing.keyFile'
 
 export function createSignerBox(clock: Clock): SignerBox {
   // Kept when a reload removes identity.signing: a request that started under the old policy still
-  // signs. Requests under the new policy do not ask (identityHeaderValues checks the request's policy).
+  // signs. Requests under the new policy do not ask (identityHeaderValues reads the identity section of the request's own policy).
   let current: IdentitySigner | undefined
   return {
     sign(user, method, request) {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { compileCidrSet, compileNetworkRule, networkAllows, parseCidr } from '../../src/policy/cidr.js'
+import { compileCidrSet, compileNetworkRule, networkAllows, parseCidr } from '../../src/match/cidr.js'
 
 t.test('parseCidr reads v4, v6, bare addresses and mapped v4', async (t) => {
   t.equal(parseCidr('10.0.0.0/8')[1], 8)

@@ -7,21 +7,13 @@ import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
 import type { Metrics } from '../observability/metrics.js'
 import { auditLogger } from '../observability/logger.js'
-import { parseConfig } from './load.js'
-import { formatProblem, type Problem } from './problems.js'
+import { parseConfig } from '../config/load.js'
+import { formatProblem, type Problem } from '../config/problems.js'
 import { createRuntime, type Runtime, type RuntimeHolder } from './runtime.js'
-import { ConfigSchema, type Config } from './schema.js'
-import { changedPaths } from './diff.js'
-import { changedRestartKeys, keepRestartKeys, restartKeyPaths } from './restart-keys.js'
-
-/** What a reload loads besides the policy text (a key file): applied by commit() with the new policy. */
-export interface Prepared {
-  /** Changes when the loaded material changes (a digest, never the secret itself). */
-  readonly fingerprint: string
-  commit(): void
-}
-
-export type PrepareOutcome = Prepared | { readonly problems: readonly Problem[] }
+import { ConfigSchema, type Config } from '../config/schema.js'
+import { changedPaths } from '../config/diff.js'
+import { changedRestartKeys, keepRestartKeys, restartKeyPaths } from '../config/restart-keys.js'
+import type { PrepareOutcome } from '../config/prepare.js'
 
 export type ReloadOutcome = 'applied' | 'unchanged' | 'failed'
 

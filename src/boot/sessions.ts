@@ -1,25 +1,25 @@
 // Everything sessions add to a running restgate: the session service, the cookie authenticator (first in
 // the proxy chain), the /rest/auth/1/session scope, and the hook that sets the cookie after a Kerberos
-// handshake when `kerberos.sessions` is on. main.ts calls this once at start and `close()` on shutdown.
+// handshake when `kerberos.sessions` is on. boot/features.ts calls this once at start; `close()` is on the resource stack.
 import type { FastifyPluginAsync } from 'fastify'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
-import type { RuntimeHolder } from '../config/runtime.js'
-import type { AuthRequest, Authenticator, Identity } from '../auth/types.js'
+import type { RuntimeHolder } from '../reload/runtime.js'
+import type { AuthRequest, Authenticator } from '../auth/types.js'
+import type { Identity } from '../model/identity.js'
 import type { TokenAuthenticator } from '../auth/api-token.js'
 import type { HandshakeExtras } from '../auth/spnego.js'
 import type { LockoutService } from '../lockout/service.js'
 import type { ProxyPluginOptions } from '../proxy/plugin.js'
-import type { Store } from '../store/types.js'
 import type { TokenHasher } from '../tokens/hash.js'
-import { createSessionAuthenticator } from './authenticator.js'
-import { cookieIsSecure, sessionCookie } from './cookie.js'
-import { sessionResource } from './resource.js'
-import { createSessionService, type SessionService } from './service.js'
+import { createSessionAuthenticator } from '../sessions/authenticator.js'
+import { cookieIsSecure, sessionCookie } from '../sessions/cookie.js'
+import { sessionResource } from '../sessions/resource.js'
+import { createSessionService, type SessionService, type SessionStore } from '../sessions/service.js'
 
 export interface SessionSetupDeps {
   readonly runtime: RuntimeHolder
-  readonly store: Store
+  readonly store: SessionStore
   readonly clock: Clock
   readonly logger: Logger
   readonly hasher: TokenHasher

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { compileUserAgentMatcher, userAgentRuleSource } from '../../src/policy/user-agent.js'
+import { compileUserAgentMatcher, userAgentRuleSource } from '../../src/match/user-agent.js'
 import { DEFAULT_EXCLUDED_USER_AGENTS } from '../../src/config/schema.js'
 
 t.test('substrings match case-insensitively, regexes too', async (t) => {

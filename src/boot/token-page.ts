@@ -1,18 +1,18 @@
 // Everything the token page adds to a running restgate: the page scope, and the session authenticator
-// (CSRF-checked) that goes first in the management API's chain. main.ts calls this once at start, after
+// (CSRF-checked) that goes first in the management API's chain. boot/features.ts calls this once at start, after
 // sessions and lockout: the page logs people in with restgate's own sessions and counts failed logins in
 // the same lockout as every other login.
 import type { FastifyPluginAsync } from 'fastify'
-import type { RuntimeHolder } from '../config/runtime.js'
+import type { RuntimeHolder } from '../reload/runtime.js'
 import type { Directory } from '../directory/static.js'
 import type { Authenticator } from '../auth/types.js'
 import type { LockoutService } from '../lockout/service.js'
 import type { SessionService } from '../sessions/service.js'
-import type { TokenSetup } from '../tokens/setup.js'
-import { loadPageAssets } from './assets.js'
-import { requireCsrf } from './csrf.js'
-import { pageSessions } from './sessions.js'
-import { tokenPagePlugin } from './plugin.js'
+import type { TokenSetup } from './tokens.js'
+import { loadPageAssets } from '../tokenpage/assets.js'
+import { requireCsrf } from '../tokenpage/csrf.js'
+import { pageSessions } from '../tokenpage/sessions.js'
+import { tokenPagePlugin } from '../tokenpage/plugin.js'
 
 export interface TokenPageDeps {
   readonly runtime: RuntimeHolder

@@ -1,6 +1,6 @@
 // The policy in force. A reload swaps `current` in one assignment; each request keeps the Runtime it
 // started with, so a request in flight finishes under the policy it began with.
-import type { Config } from './schema.js'
+import type { Config } from '../config/schema.js'
 import { compilePolicy, type Policy } from '../policy/compile.js'
 
 export interface Runtime {

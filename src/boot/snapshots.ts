@@ -1,18 +1,18 @@
 // What snapshots add to a running restgate: the service, the `snapshot` API family, and the backup taken
-// when restgate starts on a store last used by another version. main.ts calls this once at start-up.
+// when restgate starts on a store last used by another version. boot/features.ts calls this once at start-up.
 import type { FastifyPluginAsync } from 'fastify'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
 import type { Problem } from '../config/problems.js'
-import type { ReloadResult } from '../config/reloader.js'
-import type { RuntimeHolder } from '../config/runtime.js'
-import { StoreUnavailableError, type Store } from '../store/types.js'
+import type { ReloadResult } from '../reload/reloader.js'
+import type { RuntimeHolder } from '../reload/runtime.js'
+import { StoreUnavailableError } from '../store/types.js'
 import { readVersion } from '../version.js'
-import { createSnapshotService, type SnapshotService } from './service.js'
-import { SNAPSHOT_FAMILY, SNAPSHOT_VERSION, snapshotRoutes } from './routes.js'
+import { createSnapshotService, type SnapshotService, type SnapshotStore } from '../snapshots/service.js'
+import { SNAPSHOT_FAMILY, SNAPSHOT_VERSION, snapshotRoutes } from '../snapshots/routes.js'
 
 export interface SnapshotSetupDeps {
-  readonly store: Store
+  readonly store: SnapshotStore
   readonly clock: Clock
   readonly runtime: RuntimeHolder
   readonly logger: Logger

@@ -1,27 +1,26 @@
 // Everything API tokens add to a running restgate, built from the policy and the store: the token service,
 // the authenticators (the proxy's, and the management API's which also takes a Jira password), and the
-// `apitokens` API family. main.ts calls this once at start and `close()` on shutdown.
+// `apitokens` API family. boot/features.ts calls this once at start; `close()` is on the resource stack.
 import type { FastifyPluginAsync } from 'fastify'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
-import type { RuntimeHolder } from '../config/runtime.js'
+import type { RuntimeHolder } from '../reload/runtime.js'
 import type { Directory } from '../directory/static.js'
 import type { Metrics } from '../observability/metrics.js'
-import type { Upstream } from '../proxy/upstream.js'
-import type { Store } from '../store/types.js'
+import type { Upstream } from '../upstream/pool.js'
 import { StoreUnavailableError } from '../store/types.js'
 import type { Authenticator } from '../auth/types.js'
 import { createApiTokenAuthenticator, type TokenAuthenticator } from '../auth/api-token.js'
 import type { LockoutService } from '../lockout/service.js'
 import { createJiraPasswordAuthenticator } from '../auth/jira-password.js'
 import { TOKENS_FAMILY, TOKENS_VERSION, tokenRoutes } from '../api/tokens.js'
-import { createTokenHasher } from './hash.js'
-import { loadHashKey } from './hash-key.js'
-import { createTokenService, type TokenService } from './service.js'
+import { createTokenHasher } from '../tokens/hash.js'
+import { loadHashKey } from '../tokens/hash-key.js'
+import { createTokenService, type TokenService, type TokenStore } from '../tokens/service.js'
 
 export interface TokenSetupDeps {
   readonly runtime: RuntimeHolder
-  readonly store: Store
+  readonly store: TokenStore
   readonly clock: Clock
   readonly directory: Directory
   readonly metrics: Metrics

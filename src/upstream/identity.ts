@@ -1,7 +1,7 @@
 // The identity headers restgate sends upstream, and the optional signed assertion that lets Jira check
 // they came from restgate (its format in ./assertion.ts).
-import type { Identity } from '../auth/types.js'
-import type { Policy } from '../policy/compile.js'
+import type { Identity } from '../model/identity.js'
+import type { Config } from '../config/schema.js'
 import type { Clock } from '../clock.js'
 import { newNonce, signAssertion, type SignedRequest } from './assertion.js'
 
@@ -25,12 +25,11 @@ export function signerFromKey(key: Buffer, clock: Clock, nonce: () => string = n
 
 /** [name, value, ...] pairs to append after every client copy was removed. */
 export function identityHeaderValues(
-  policy: Policy,
+  id: Config['identity'],
   identity: Identity,
   signer: IdentitySigner | undefined,
   request: SignedRequest,
 ): string[] {
-  const id = policy.config.identity
   const out = [id.userHeader, identity.user, id.methodHeader, identity.method]
   if (id.groupsHeader !== undefined && identity.groups !== undefined) {
     out.push(id.groupsHeader, groupsHeaderValue(identity.groups))

@@ -1,0 +1,167 @@
+// The one auth hook every scope uses (the proxy, the session resource, the management API, the token
+// page), so each learns who is calling the same way. Its decision, `gate.decide(req)`, takes the request as
+// restgate reads it (canonical path, client IP, headers, the policy it started under) rather than a Fastify
+// request: the chain first, then, for a request no authenticator claimed, the policy (`forward` scopes) or a
+// 401 with the challenge (`local` ones); lockout is counted inside the authenticators. A route can call it on
+// a path it was told about (a forward-auth endpoint deciding on the original URI) as well as a hook can.
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { RgError, rgError } from '../errors.js'
+import { sendError } from '../http/reply.js'
+import type { AuthSuccess } from '../model/identity.js'
+import type { Metrics } from '../observability/metrics.js'
+import { decideUnclaimed, identityRequired } from '../policy/decide.js'
+import { runChainFrom } from './chain.js'
+import type { AuthOutcome, AuthRequest, Authenticator } from './types.js'
+
+/** The request as the authenticators see it; `path` is the canonical path decided on (the request's own). */
+export function authRequestOf(request: FastifyRequest, path: string = request.url.split('?', 1)[0]!): AuthRequest {
+  return {
+    policy: request.rg.policy,
+    path,
+    method: request.method,
+    ip: request.ip,
+    headers: request.headers,
+    secure: request.protocol === 'https',
+    log: request.log,
+  }
+}
+
+/** Node keeps only the first Authorization header; a second one would be read differently upstream. */
+export function authorizationCount(rawHeaders: readonly string[]): number {
+  let n = 0
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!
+    if (name.length === 13 && name.toLowerCase() === 'authorization') n++
+  }
+  return n
+}
+
+/** A request no authenticator claimed that the policy lets through: with no credential, or one Jira checks. */
+export interface Passed {
+  readonly passed: 'anonymous' | 'passthrough'
+}
+
+const ANONYMOUS: Passed = Object.freeze({ passed: 'anonymous' })
+const PASSTHROUGH: Passed = Object.freeze({ passed: 'passthrough' })
+
+/** Who the caller is, why they are refused (with the challenge to send), or why they go on without identity. */
+export type Verdict = AuthSuccess | RgError | Passed
+
+export interface GateOptions {
+  /** The chain, in order; the first authenticator that recognises its credential decides. */
+  readonly authenticators: readonly Authenticator[]
+  /**
+   * `forward`: the request goes upstream. An unclaimed request is decided by the policy (anonymous,
+   * passwords), a second Authorization header is refused, and response headers of the login (a mutual-auth
+   * token, a Set-Cookie) are left to the forwarder. `local`: restgate answers itself. An unclaimed request
+   * gets a 401 with the challenge, and the login's response headers are set on the reply.
+   */
+  readonly scope: 'forward' | 'local'
+  /** Local scopes: whether the 401 offers Basic besides Negotiate (a script may answer it; a page may not). */
+  readonly offerBasic?: (req: AuthRequest) => boolean
+  /** Local scopes: the 401's message, when the scope has a better one than "Authentication is required". */
+  readonly unauthenticatedMessage?: string
+  /** Counts the chain's refusals (restgate_auth_failures_total{method="chain"}). */
+  readonly metrics?: Metrics
+}
+
+export interface Gate {
+  /** Synchronous whenever the chain answers synchronously (no credential, a cached token or session). */
+  decide(req: AuthRequest): Verdict | Promise<Verdict>
+  /** As an onRequest hook, callback style: a synchronous verdict costs no promise. */
+  hook(request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void
+  /** The same as an async function, for a scope's own hook: the reply when it was answered here. */
+  check(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>
+}
+
+/** The one place a login's response headers (a mutual-auth Negotiate token, a Set-Cookie) reach a local reply. */
+export function applyResponseHeaders(reply: FastifyReply, auth: AuthSuccess): void {
+  const headers = auth.responseHeaders
+  if (headers === undefined) return
+  for (const name in headers) reply.header(name, headers[name] as string | string[])
+}
+
+export function createGate(options: GateOptions): Gate {
+  const { authenticators, metrics } = options
+  const local = options.scope === 'local'
+  const offerBasic = options.offerBasic ?? (() => false)
+
+  function settle(req: AuthRequest, outcome: AuthOutcome): Verdict {
+    if (outcome instanceof RgError) {
+      metrics?.authFailures.inc({ method: 'chain', code: outcome.code })
+      return outcome
+    }
+    if (outcome !== undefined) return outcome
+    const userAgent = req.headers['user-agent']
+    if (local) return identityRequired(req.policy, { path: req.path, ip: req.ip, userAgent }, offerBasic(req), options.unauthenticatedMessage)
+    const authorization = req.headers.authorization
+    const decision = decideUnclaimed(req.policy, {
+      path: req.path,
+      ip: req.ip,
+      userAgent,
+      authScheme: authorization === undefined ? undefined : authorization.trim().split(' ', 1)[0]!.toLowerCase(),
+    })
+    if (decision.action === 'deny') return decision.error
+    return authorization === undefined ? ANONYMOUS : PASSTHROUGH
+  }
+
+  function decide(req: AuthRequest): Verdict | Promise<Verdict> {
+    const outcome = runChainFrom(authenticators, 0, req)
+    return outcome instanceof Promise ? outcome.then((o) => settle(req, o)) : settle(req, outcome)
+  }
+
+  /** Records the verdict on the request; true when the request was answered here (refused). */
+  function apply(request: FastifyRequest, reply: FastifyReply, verdict: Verdict): boolean {
+    const state = request.rg
+    if (verdict instanceof RgError) {
+      state.decision = local && verdict.code === 'RG_ERR_UNAUTHENTICATED' ? 'no identity' : verdict.code
+      sendError(reply, verdict)
+      return true
+    }
+    if ('passed' in verdict) {
+      state.decision = verdict.passed
+      return false
+    }
+    state.auth = verdict
+    if (local) applyResponseHeaders(reply, verdict)
+    return false
+  }
+
+  /** A forwarded request with two Authorization headers is refused before any authenticator reads one. */
+  function refusedDuplicate(request: FastifyRequest, reply: FastifyReply): boolean {
+    if (local || authorizationCount(request.raw.rawHeaders) <= 1) return false
+    request.rg.decision = 'duplicate authorization'
+    sendError(reply, rgError('RG_ERR_BAD_CREDENTIALS', 'More than one Authorization header'))
+    return true
+  }
+
+  return {
+    decide,
+    hook(request, reply, done) {
+      if (refusedDuplicate(request, reply)) return
+      const verdict = decide(authRequestOf(request))
+      if (!(verdict instanceof Promise)) {
+        if (!apply(request, reply, verdict)) done()
+        return
+      }
+      verdict.then(
+        (v) => {
+          let answered: boolean
+          try {
+            answered = apply(request, reply, v)
+          } catch (err) {
+            done(err as Error)
+            return
+          }
+          if (!answered) done()
+        },
+        (err: unknown) => done(err as Error),
+      )
+    },
+    async check(request, reply) {
+      if (refusedDuplicate(request, reply)) return reply
+      const verdict = await decide(authRequestOf(request))
+      return apply(request, reply, verdict) ? reply : undefined
+    },
+  }
+}

@@ -31,7 +31,8 @@ export async function startOAuthStub(t: T, consumerKey: string, publicKeyPem: st
   writeFileSync(keyFile, publicKeyPem)
   // Debian's interpreter, where python3-oauthlib is installed (a pyenv python3 may come first on PATH).
   const child = spawn('/usr/bin/python3', [repoPath('test', 'fixtures', 'oauth_stub.py'), consumerKey, keyFile, ...(baseUrl === undefined ? [] : [baseUrl])], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // stdin stays open: the stub exits when it closes, so it cannot outlive the test process.
+    stdio: ['pipe', 'pipe', 'pipe'],
   })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   t.teardown(async () => {

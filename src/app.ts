@@ -14,6 +14,7 @@ import { compileCidrSet } from './match/cidr.js'
 import { canonicalRewrite, pathError } from './http/canonical.js'
 import { watchResponse } from './http/access-log.js'
 import { createAccessLineWriter } from './observability/logger.js'
+import { lazyChildLogger } from './observability/lazy-child.js'
 import { sendError } from './http/reply.js'
 import './http/request-state.js'
 import { proxyPlugin, type ProxyPluginOptions } from './proxy/plugin.js'
@@ -121,6 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const app = Fastify({
     loggerInstance: deps.logger,
+    childLoggerFactory: lazyChildLogger,
     logController: new LogController({ disableRequestLogging: true }),
     // Only listed proxies may set the client address (X-Forwarded-For), protocol and host.
     trustProxy: trusted.empty ? false : (address: string) => trusted.contains(address),

@@ -12,6 +12,8 @@ import type { Authenticator } from './auth/types.js'
 import { createGate } from './auth/hook.js'
 import { compileCidrSet } from './match/cidr.js'
 import { canonicalRewrite, pathError } from './http/canonical.js'
+import { frontOf, type Front } from './http/front.js'
+import type { Product } from './policy/compile.js'
 import { watchResponse } from './http/access-log.js'
 import { createAccessLineWriter } from './observability/logger.js'
 import { sendError } from './http/reply.js'
@@ -33,7 +35,8 @@ export interface AppDeps {
   readonly logger: Logger
   readonly metrics: Metrics
   readonly clock: Clock
-  readonly upstream: Upstream
+  /** One per product, in the policy's order: its name and the pool to its upstream. */
+  readonly products: ReadonlyArray<ProductUpstream>
   /** The proxy's chain, in order: session, API token, Kerberos. */
   readonly authenticators?: readonly Authenticator[]
   /** The management API's chain: the proxy's plus ones only the API accepts (a Jira password). */
@@ -46,6 +49,14 @@ export interface AppDeps {
   readonly localScopes?: ReadonlyArray<FastifyPluginAsync<ProxyPluginOptions>>
   readonly lifecycle?: Lifecycle
 }
+
+export interface ProductUpstream {
+  readonly name: string
+  readonly upstream: Upstream
+}
+
+/** Placeholder front of a request refused before its Host was read: never used to build anything. */
+const NO_FRONT: Front = Object.freeze({ proto: 'http', host: '', port: 0 })
 
 // Methods Confluence's WebDAV and other clients use, so they are forwarded rather than refused.
 const EXTRA_METHODS: Array<[string, boolean]> = [
@@ -107,8 +118,8 @@ function toRgError(err: Error & { code?: string; statusCode?: number; validation
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const boot = deps.runtime.current.config
-  const server = boot.server
+  const boot = deps.runtime.current
+  const server = boot.config.server
   const durations = deps.runtime.current.policy.durations
   const trusted = compileCidrSet(server.trustedProxies)
   const idPrefix = `${process.pid.toString(36)}-${Date.now().toString(36)}-`
@@ -144,12 +155,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.decorateRequest('rg', null as never)
   app.addHook('onRequest', (request, reply, done) => {
+    const url = request.url
+    const q = url.indexOf('?')
     request.rg = {
       policy: deps.runtime.current.policy,
       startNs: process.hrtime.bigint(),
       routeClass: 'local',
       auth: null,
       decision: undefined,
+      front: NO_FRONT,
+      product: null,
+      path: q === -1 ? url : url.slice(0, q),
     }
     watchResponse(request, reply, deps.metrics, accessLog)
     const bad = pathError(request.raw)
@@ -158,6 +174,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       sendError(reply, rgError('RG_ERR_BAD_PATH', `The request path cannot be read unambiguously: ${bad}`))
       return
     }
+    const front = frontOf(request, trusted.contains(peerOf(request.socket.remoteAddress)))
+    if (typeof front === 'string') {
+      request.rg.decision = 'bad host'
+      sendError(reply, rgError('RG_ERR_BAD_HOST', `The request's host cannot be believed: ${front}`))
+      return
+    }
+    request.rg.front = front
     if (lifecycle.closing) {
       reply.header('connection', 'close')
       sendError(reply, rgError('RG_ERR_SHUTTING_DOWN'))
@@ -173,29 +196,66 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (request.rg !== null) request.rg.decision = rg.code
     return sendError(reply, rg)
   })
-  app.setNotFoundHandler((_request, reply) => sendError(reply, rgError('RG_ERR_NOT_FOUND')))
+  // Only reached outside every product's context path: nothing there is forwarded to any application.
+  app.setNotFoundHandler((request, reply) => {
+    if (request.rg !== null && request.rg.product === null) request.rg.decision = 'no product'
+    return sendError(reply, rgError('RG_ERR_NOT_FOUND', request.rg?.product == null ? 'No product is served under this path' : undefined))
+  })
 
   const directory = deps.directory ?? createStaticDirectory()
   const authenticators = deps.authenticators ?? []
 
-  await app.register(apiPlugin, {
-    prefix: API_PREFIX,
-    authenticators: deps.apiAuthenticators ?? authenticators,
-    directory,
-    clock: deps.clock,
-    families: deps.apiFamilies,
-  })
-  const proxyOptions: ProxyPluginOptions = {
-    upstream: deps.upstream,
-    gate: createGate({ authenticators, scope: 'forward', metrics: deps.metrics }),
-    trustedProxies: trusted,
-    metrics: deps.metrics,
-    signer: deps.signer,
-    directory,
-    // Stripped even with sessions switched off: a restgate cookie is restgate's credential, never Jira's.
-    sessionCookie: () => deps.runtime.current.config.sessions.cookieName,
+  const gate = createGate({ authenticators, scope: 'forward', metrics: deps.metrics })
+  for (const { name, upstream } of deps.products) {
+    const product = boot.policy.products.get(name)
+    if (product === undefined) throw new Error(`no product ${name} in the policy`)
+    const proxyOptions: ProxyPluginOptions = {
+      product,
+      upstream,
+      gate,
+      trustedProxies: trusted,
+      metrics: deps.metrics,
+      signer: deps.signer,
+      directory,
+      // Stripped even with sessions switched off: a restgate cookie is restgate's credential, never Jira's.
+      sessionCookie: () => deps.runtime.current.config.sessions.cookieName,
+    }
+    // Each product in a scope of its own under its context path: the management API, the session resource
+    // and the token page sit under it as they would inside the product, and the proxy forwards only there.
+    await app.register(productScope(product, proxyOptions, deps, authenticators, directory), { prefix: product.contextPath })
   }
-  for (const scope of deps.localScopes ?? []) await app.register(scope, proxyOptions)
-  await app.register(proxyPlugin, proxyOptions)
   return app
+}
+
+function productScope(
+  boot: Product,
+  proxyOptions: ProxyPluginOptions,
+  deps: AppDeps,
+  authenticators: readonly Authenticator[],
+  directory: Directory,
+): FastifyPluginAsync {
+  const cut = boot.contextPath.length
+  return async (app) => {
+    app.addHook('onRequest', (request, _reply, done) => {
+      const state = request.rg
+      // Products are restart-only: the request's own policy has this one, with its live settings.
+      state.product = state.policy.products.get(boot.name) ?? boot
+      if (cut > 0) state.path = state.path.slice(cut) || '/'
+      done()
+    })
+    await app.register(apiPlugin, {
+      prefix: API_PREFIX,
+      authenticators: deps.apiAuthenticators ?? authenticators,
+      directory,
+      clock: deps.clock,
+      families: deps.apiFamilies,
+    })
+    for (const scope of deps.localScopes ?? []) await app.register(scope, proxyOptions)
+    await app.register(proxyPlugin, proxyOptions)
+  }
+}
+
+function peerOf(address: string | undefined): string {
+  const a = address ?? ''
+  return a.startsWith('::ffff:') ? a.slice(7) : a
 }

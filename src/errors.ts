@@ -6,6 +6,8 @@ export const ERRORS = {
   // Requests restgate cannot read
   RG_ERR_BAD_PATH: { status: 400, message: 'The request path cannot be read unambiguously' },
   RG_ERR_BAD_REQUEST: { status: 400, message: 'The request is not valid' },
+  RG_ERR_BAD_HOST: { status: 400, message: "The request's Host header is not a valid host[:port], or there is more than one" },
+  RG_ERR_UPGRADE_REFUSED: { status: 400, message: 'Only WebSocket upgrades (GET with Upgrade: websocket) are passed on' },
   RG_ERR_HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are larger than server.maxHeaderBytes' },
   RG_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   RG_ERR_NOT_FOUND: { status: 404, message: 'No such resource' },

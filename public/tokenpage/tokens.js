@@ -232,7 +232,7 @@
       $('created-name').textContent = created.tokenName
       $('secret').value = created.apiToken
       $('copied').hidden = true
-      $('usage').textContent = `curl -H "Authorization: Bearer <token>" ${location.origin}/rest/api/2/myself`
+      $('usage').textContent = `curl -H "Authorization: Bearer <token>" ${location.origin}${me.example}`
       $('created').showModal()
       $('secret').select()
       await loadTokens()

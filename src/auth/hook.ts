@@ -13,15 +13,22 @@ import { decideUnclaimed, identityRequired } from '../policy/decide.js'
 import { runChainFrom } from './chain.js'
 import type { AuthOutcome, AuthRequest, Authenticator } from './types.js'
 
-/** The request as the authenticators see it; `path` is the canonical path decided on (the request's own). */
-export function authRequestOf(request: FastifyRequest, path: string = request.url.split('?', 1)[0]!): AuthRequest {
+/**
+ * The request as the authenticators see it; `path` is the canonical path decided on: the request's own
+ * within its product's context path (what every path rule is relative to).
+ */
+export function authRequestOf(request: FastifyRequest, path: string = request.rg.path): AuthRequest {
+  const product = request.rg.product
+  // Only product scopes authenticate: a request outside every product is a 404 before any hook asks.
+  if (product === null) throw new Error('authRequestOf outside a product scope')
   return {
     policy: request.rg.policy,
+    product,
     path,
     method: request.method,
     ip: request.ip,
     headers: request.headers,
-    secure: request.protocol === 'https',
+    secure: request.rg.front.proto === 'https',
     log: request.log,
   }
 }

@@ -30,7 +30,7 @@ export interface FeatureDeps {
   readonly clock: Clock
   readonly logger: Logger
   readonly metrics: Metrics
-  readonly upstream: Upstream
+  readonly upstreams: ReadonlyMap<string, Upstream>
   readonly directory: Directory
   readonly material: Material
   readonly reloader: Reloader
@@ -50,7 +50,7 @@ export interface Features {
 export async function setupFeatures(deps: FeatureDeps, resources: Resources): Promise<Features> {
   const { runtime, store, clock, logger, metrics, directory } = deps
   const lockout = createLockoutService({ store, clock, logger })
-  const tokens = await setupTokens({ runtime, store, clock, directory, metrics, logger, upstream: deps.upstream, lockout })
+  const tokens = await setupTokens({ runtime, store, clock, directory, metrics, logger, upstreams: deps.upstreams, lockout })
   resources.defer(() => tokens.close())
   const sessions = setupSessions({ runtime, store, clock, logger, hasher: tokens.service.hasher, tokens: tokens.authenticator, lockout })
   resources.defer(() => sessions.close())

@@ -7,6 +7,7 @@ import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document } fro
 import { ConfigSchema, SCHEMA_ANNOTATIONS, type Config } from './schema.js'
 import { closest, formatPath, locate, type PathSegment, type Problem } from './problems.js'
 import { durationMs } from './duration.js'
+import { checkPathRules, checkProducts } from './products.js'
 import { parseCidr } from '../match/cidr.js'
 import { globToRegexSource } from '../match/glob.js'
 import { userAgentRuleSource } from '../match/user-agent.js'
@@ -31,21 +32,9 @@ function attempt(fn: () => unknown): boolean {
   }
 }
 
-function originUrl(text: string): boolean {
-  let u: URL
-  try {
-    u = new URL(text)
-  } catch {
-    return false
-  }
-  return (
-    (u.protocol === 'http:' || u.protocol === 'https:') &&
-    (u.pathname === '/' || u.pathname === '') &&
-    u.search === '' &&
-    u.hash === '' &&
-    u.username === '' &&
-    !text.endsWith('?')
-  )
+/** Just the scheme and a parsable URL: the context path's own rules are checkProducts', each with its reason. */
+function httpUrl(text: string): boolean {
+  return /^https?:\/\//i.test(text) && URL.canParse(text)
 }
 
 let compiled: ValidateFunction | undefined
@@ -63,7 +52,7 @@ function validator(): ValidateFunction {
       'path-glob': (s: string) => attempt(() => globToRegexSource(s)),
       regex: (s: string) => attempt(() => new RegExp(s)),
       'user-agent-rule': (s: string) => attempt(() => userAgentRuleSource(s)),
-      'origin-url': originUrl,
+      'http-url': httpUrl,
       'file-path': (s: string) => s.length > 0,
     },
   }).compile(ConfigSchema)
@@ -194,6 +183,8 @@ function semanticChecks(c: Config, checkFiles: boolean): Check[] {
       problem(segs, `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
     }
   }
+  checks.push((problem) => checkProducts(c, problem))
+  checks.push((problem) => checkPathRules(c, problem))
   checks.push((problem) => {
     if (c.store.type !== 'redis') return
     const r = c.store.redis
@@ -226,7 +217,8 @@ function semanticChecks(c: Config, checkFiles: boolean): Check[] {
   })
   checks.push(readable(['server', 'tls', 'cert'], () => c.server.tls?.cert))
   checks.push(readable(['server', 'tls', 'key'], () => c.server.tls?.key))
-  checks.push(readable(['upstream', 'tls', 'ca'], () => c.upstream.tls?.ca))
+  checks.push(readable(['upstream', 'tls', 'ca'], () => c.upstream?.tls?.ca))
+  if (Array.isArray(c.products)) c.products.forEach((p, i) => checks.push(readable(['products', i, 'tls', 'ca'], () => p?.tls?.ca)))
   checks.push(readable(['identity', 'signing', 'keyFile'], () => c.identity.signing?.keyFile))
   checks.push(readable(['store', 'redis', 'tls', 'ca'], () => c.store.redis?.tls?.ca))
   checks.push(readable(['store', 'redis', 'tls', 'cert'], () => c.store.redis?.tls?.cert))

@@ -106,38 +106,65 @@ const Server = Type.Object(
   { additionalProperties: false, default: {}, description: 'The listener clients call, and the admin listener' },
 )
 
-const Upstream = Type.Object(
-  {
-    // The keep-alive pool is bound to one origin and its connect options: changing them needs a restart.
-    url: Type.String({
-      format: 'origin-url',
-      restart: true,
-      description: 'Jira or Confluence origin, without a path (`http://jira:8080`)',
-      ...rule('an http:// or https:// origin without a path, like http://jira:8080'),
-    }),
-    timeout: Duration('60s', { description: "How long to wait for the upstream's response headers, and between body chunks (504 past it)" }),
-    connectTimeout: Duration('5s', { restart: true, description: 'How long to wait for a connection to the upstream' }),
-    connections: Type.Integer({
-      minimum: 1,
-      maximum: 4096,
-      default: 128,
-      restart: true,
-      description: 'Keep-alive connections to the upstream, at most',
-      ...rule('an integer 1-4096'),
-    }),
-    preserveHost: Type.Boolean({ default: false, description: "Send the client's `Host` header instead of the upstream's" }),
-    applicationName: Type.String({ default: 'JIRA', description: '`JIRA` or `Confluence`: shown in snapshots' }),
-    tls: Type.Optional(
-      Type.Object(
-        {
-          ca: Type.Optional(FilePath("PEM CA certificates that sign the upstream's certificate (default: Node's built-in list)")),
-          rejectUnauthorized: Type.Boolean({ default: true, description: 'Refuse an upstream certificate that does not verify' }),
-        },
-        { additionalProperties: false, restart: true, description: 'For an https upstream' },
-      ),
+const ProductType = (opts: SchemaOptions = {}) =>
+  Type.Union([Type.Literal('jira'), Type.Literal('confluence')], {
+    restart: true,
+    description: "`jira` or `confluence`: which REST API restgate's own calls (password checks, groups) use",
+    ...rule('"jira" or "confluence"'),
+    ...opts,
+  })
+
+// The fields a product's upstream has in both forms (`upstream:` for one product, `products:` for several).
+// The keep-alive pool is bound to one origin and its connect options: changing them needs a restart.
+const upstreamFields = {
+  url: Type.String({
+    format: 'http-url',
+    restart: true,
+    description:
+      'The product as restgate reaches it: its origin and context path (`http://jira:8080/jira`, or `http://jira:8080` at the root); restgate serves it under the same path, and path rules are relative to it',
+    ...rule('an http:// or https:// URL like http://jira:8080 or http://jira:8080/jira'),
+  }),
+  timeout: Duration('60s', { description: "How long to wait for the upstream's response headers, and between body chunks (504 past it)" }),
+  connectTimeout: Duration('5s', { restart: true, description: 'How long to wait for a connection to the upstream' }),
+  connections: Type.Integer({
+    minimum: 1,
+    maximum: 4096,
+    default: 128,
+    restart: true,
+    description: 'Keep-alive connections to the upstream, at most',
+    ...rule('an integer 1-4096'),
+  }),
+  preserveHost: Type.Boolean({ default: false, description: "Send the client's `Host` header instead of the upstream's" }),
+  applicationName: Type.Optional(
+    Type.String({ minLength: 1, description: 'Shown in snapshots (default: `JIRA` or `Confluence`, from `type`)', ...rule('a non-empty string') }),
+  ),
+  tls: Type.Optional(
+    Type.Object(
+      {
+        ca: Type.Optional(FilePath("PEM CA certificates that sign the upstream's certificate (default: Node's built-in list)")),
+        rejectUnauthorized: Type.Boolean({ default: true, description: 'Refuse an upstream certificate that does not verify' }),
+      },
+      { additionalProperties: false, restart: true, description: 'For an https upstream' },
     ),
+  ),
+}
+
+const Upstream = Type.Object(
+  { type: ProductType({ default: 'jira' }), ...upstreamFields },
+  { additionalProperties: false, description: 'The one Jira or Confluence that restgate forwards to (or `products` for several)' },
+)
+
+const Product = Type.Object(
+  {
+    name: Type.String({
+      pattern: '^[a-z][a-z0-9-]{0,31}$',
+      description: 'Its name in logs and in `directory.product`',
+      ...rule('a lower-case name like jira or wiki (letters, digits, -)'),
+    }),
+    type: ProductType(),
+    ...upstreamFields,
   },
-  { additionalProperties: false, description: 'The Jira or Confluence that restgate forwards to' },
+  { additionalProperties: false },
 )
 
 const Identity = Type.Object(
@@ -229,9 +256,12 @@ const Directory = Type.Object(
   {
     source: Type.Union([Type.Literal('static'), Type.Literal('upstream')], {
       default: 'static',
-      description: "Where a user's groups come from: `static` (`directory.groups`) or `upstream` (Jira, plus `directory.groups`)",
+      description: "Where a user's groups come from: `static` (`directory.groups`) or `upstream` (the product's own, plus `directory.groups`)",
       ...rule('"static" or "upstream"'),
     }),
+    product: Type.Optional(
+      NonEmpty({ description: 'With `source: upstream` and several products: the one whose REST answers for groups (default: the first)' }),
+    ),
     admins: Type.Object(
       {
         users: Names({ description: 'Administrators by user name' }),
@@ -305,7 +335,7 @@ const Kerberos = Type.Object(
       description: 'Ordered rules on the whole principal; the first that matches gives the user name instead of `stripRealm`',
     }),
     lowercase: Type.Boolean({ default: false, description: 'Lower-case the user name' }),
-    paths: Globs(['/rest/**'], { description: 'Where Kerberos applies (globs on the canonical path)' }),
+    paths: Globs(['/rest/**'], { description: 'Where Kerberos applies (globs on the canonical path within each product\'s context path: `/rest/**` covers `/jira/rest/...`)' }),
     excludePaths: Globs([], { description: 'Where it does not, within `paths`' }),
     networks: Networks,
     excludeUserAgents: Type.Array(UserAgentRule, {
@@ -325,7 +355,7 @@ const ApiTokens = Type.Object(
     enabled: Type.Boolean({ default: true, description: 'Accept and issue API tokens' }),
     basic: Type.Boolean({ default: true, description: 'Accept a token as the Basic password (`curl -u alice:TOKEN`)' }),
     bearer: Type.Boolean({ default: true, description: 'Accept `Authorization: Bearer TOKEN` (other Bearer values pass to Jira)' }),
-    paths: Globs(['/rest/**'], { description: 'Where tokens count (add globs for tokens on non-REST URLs); a token elsewhere is refused' }),
+    paths: Globs(['/rest/**'], { description: 'Where tokens count, within each product\'s context path (add globs for tokens on non-REST URLs); a token elsewhere is refused' }),
     networks: Networks,
     creators: Type.Object(
       { groups: Names({ description: 'Who may hold tokens besides admins; empty means everyone' }) },
@@ -429,7 +459,7 @@ const TokenPage = Type.Object(
       default: '/restgate/tokens',
       pattern: '^(/[A-Za-z0-9._~-]+)+$',
       restart: true,
-      description: 'Where the page is served (not under `/rest/`)',
+      description: "Where the page is served, under each product's context path (not under `/rest/`)",
       ...rule('an absolute path like /restgate/tokens'),
     }),
   },
@@ -453,7 +483,15 @@ const PassOrDeny = (def: 'passthrough' | 'deny', description: string) =>
 export const ConfigSchema = Type.Object(
   {
     server: Server,
-    upstream: Upstream,
+    upstream: Type.Optional(Upstream),
+    products: Type.Optional(
+      Type.Array(Product, {
+        minItems: 1,
+        restart: true,
+        description:
+          'Several products behind one restgate (Jira at `/jira`, Confluence at `/confluence`), in place of `upstream`: each its own upstream and context path, one policy and one store',
+      }),
+    ),
     identity: Identity,
     store: Store,
     directory: Directory,

@@ -1,6 +1,8 @@
-// What restgate knows about one request, set up once in the root onRequest hook.
-import type { Policy } from '../policy/compile.js'
+// What restgate knows about one request, set up once in the root onRequest hook; the product scope the
+// request is routed into fills in its product and the path within it.
+import type { Policy, Product } from '../policy/compile.js'
 import type { AuthSuccess } from '../model/identity.js'
+import type { Front } from './front.js'
 
 export type RouteClass = 'proxy' | 'api' | 'session' | 'page' | 'local'
 
@@ -12,6 +14,15 @@ export interface RequestState {
   auth: AuthSuccess | null
   /** Why the request was refused or passed on, for the access log. */
   decision: string | undefined
+  /** Where the client reached us, checked (the root hook refuses a request whose Host cannot be believed). */
+  front: Front
+  /** The product whose context path the request is under; null outside every product (a 404). */
+  product: Product | null
+  /**
+   * The canonical path within the product's context path (`/jira/rest/api/2/x` → `/rest/api/2/x`), what
+   * every path rule is matched against; without a product, the whole canonical path. No query string.
+   */
+  path: string
 }
 
 declare module 'fastify' {

@@ -5,8 +5,17 @@
 // See CVE-2020-1938-era path confusion write-ups and Tomcat's RequestUtil.normalize for the reading we match.
 
 export type CanonicalResult =
-  | { ok: true; path: string; query: string }
+  /** `sessionParam`: a well-formed `;jsessionid=<id>` the last segment carried (else ''), forwarded, never decided on. */
+  | { ok: true; path: string; query: string; sessionParam: string }
   | { ok: false; reason: string }
+
+/**
+ * Jira's URL sessions for clients without cookies (`/jira/secure/Dashboard.jspa;jsessionid=0A1B…`, a
+ * Tomcat session id with an optional `.route`): the one path parameter that reaches Tomcat, and only on the
+ * last segment, alone. Rules are still decided on the path without it, and a session id holds no '/', '.'
+ * segment or escape Tomcat could read as path. Every other `;parameter` is removed as before.
+ */
+const SESSION_PARAM = /^;jsessionid=[A-Za-z0-9][A-Za-z0-9._-]{0,255}$/
 
 // RFC 3986 unreserved characters: decoding them never changes the meaning of a URI.
 const UNRESERVED = /[A-Za-z0-9\-._~]/
@@ -66,21 +75,26 @@ export function canonicalizePath(target: string): CanonicalResult {
   const query = q === -1 ? '' : target.slice(q)
   if (query.includes('#') || query.includes('\0')) return fail('the query string contains # or NUL')
 
-  if (isPlain(rawPath)) return { ok: true, path: rawPath, query }
+  if (isPlain(rawPath)) return { ok: true, path: rawPath, query, sessionParam: '' }
 
   const segments = rawPath.split('/')
   // segments[0] is the empty string before the leading '/'
   const out: string[] = ['']
+  let sessionParam = ''
   for (let s = 1; s < segments.length; s++) {
     let seg = segments[s]!
     const last = s === segments.length - 1
     // Tomcat reads ';' as the start of path parameters and drops them from the segment.
     const semi = seg.indexOf(';')
-    if (semi !== -1) seg = seg.slice(0, semi)
+    if (semi !== -1) {
+      if (last && SESSION_PARAM.test(seg.slice(semi))) sessionParam = seg.slice(semi)
+      seg = seg.slice(0, semi)
+    }
 
     if (seg.length === 0) {
-      // a trailing slash is a real, distinct path; any other empty segment is '//' or '/;x/'
-      if (last && semi === -1) {
+      // a trailing slash is a real, distinct path (`/jira/;jsessionid=…` is one too); any other empty
+      // segment is '//' or '/;x/'
+      if (last && (semi === -1 || sessionParam !== '')) {
         out.push('')
         continue
       }
@@ -122,5 +136,5 @@ export function canonicalizePath(target: string): CanonicalResult {
     if (decoded === '.' || decoded === '..') return fail('dot segment (., .., %2e) in the path')
     out.push(decoded)
   }
-  return { ok: true, path: out.join('/'), query }
+  return { ok: true, path: out.join('/'), query, sessionParam }
 }

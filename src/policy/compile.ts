@@ -6,6 +6,17 @@ import { compileNetworkRule, type NetworkRule } from '../match/cidr.js'
 import { compilePathMatcher, type PathMatcher } from '../match/glob.js'
 import { compileUserAgentMatcher, type UserAgentMatcher } from '../match/user-agent.js'
 import { identityHeaderNames } from '../upstream/header-names.js'
+import { productsOf } from '../config/products.js'
+import type { ProductRef } from '../model/product.js'
+
+/** A product as requests read it: where it is, and the live settings of its upstream. */
+export interface Product extends ProductRef {
+  /** The upstream's origin (`http://jira:8080`), for Location headers that point at it. */
+  readonly origin: string
+  readonly timeoutMs: number
+  readonly preserveHost: boolean
+  readonly applicationName: string
+}
 
 export interface Policy {
   readonly config: Config
@@ -21,10 +32,11 @@ export interface Policy {
     readonly paths: PathMatcher
     readonly networks: NetworkRule
   }
+  /** By name. Restart-only: every policy a running restgate holds has the same products. */
+  readonly products: ReadonlyMap<string, Product>
   /** Lower-case, '-' spelled names of every header only restgate may send upstream. */
   readonly identityHeaders: ReadonlySet<string>
   readonly durations: {
-    readonly upstreamTimeoutMs: number
     readonly keepAliveTimeoutMs: number
     readonly requestTimeoutMs: number
     readonly drainTimeoutMs: number
@@ -52,9 +64,9 @@ export function compilePolicy(config: Config): Policy {
       paths: compilePathMatcher(t.paths),
       networks: compileNetworkRule(t.networks),
     }),
+    products: compileProducts(config),
     identityHeaders: identityHeaderNames(config),
     durations: Object.freeze({
-      upstreamTimeoutMs: durationMs(config.upstream.timeout),
       keepAliveTimeoutMs: durationMs(config.server.keepAliveTimeout),
       requestTimeoutMs: durationMs(config.server.requestTimeout),
       drainTimeoutMs: durationMs(config.server.drainTimeout),
@@ -64,4 +76,23 @@ export function compilePolicy(config: Config): Policy {
       tokenCacheTtlMs: durationMs(config.apiTokens.cache.ttl),
     }),
   })
+}
+
+function compileProducts(config: Config): ReadonlyMap<string, Product> {
+  const out = new Map<string, Product>()
+  for (const p of productsOf(config)) {
+    out.set(
+      p.name,
+      Object.freeze({
+        name: p.name,
+        type: p.type,
+        contextPath: p.contextPath,
+        origin: p.origin,
+        timeoutMs: durationMs(p.section.timeout),
+        preserveHost: p.section.preserveHost,
+        applicationName: p.applicationName,
+      }),
+    )
+  }
+  return out
 }

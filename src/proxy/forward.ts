@@ -2,7 +2,7 @@
 // buffering, backpressure both ways, and the upstream request cancelled as soon as the client goes away.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Dispatcher } from 'undici'
-import { buildClientHeaders } from './headers.js'
+import { buildClientHeaders, rewriteLocation } from './headers.js'
 import { upstreamErrorCode } from '../upstream/errors.js'
 import type { Upstream } from '../upstream/pool.js'
 import { writeRawError } from '../http/reply.js'
@@ -20,6 +20,8 @@ export interface ForwardOptions {
   readonly timeoutMs: number
   /** Added to the client response (appended to any the upstream sent). */
   readonly responseHeaders: Readonly<Record<string, string | readonly string[]>> | undefined
+  /** Location headers that point at the upstream's origin are rewritten to the client's. */
+  readonly location?: { readonly upstreamOrigin: string; readonly frontOrigin: string }
   /** Upstream answered with headers: status and nanoseconds since dispatch. */
   readonly onResponse?: (status: number, elapsedNs: bigint) => void
   /** The exchange failed; `sent` tells whether an error response could still be written. */
@@ -73,6 +75,8 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return // 1xx: informational, the final response follows
     this.opts.onResponse?.(statusCode, process.hrtime.bigint() - this.startNs)
     const out = buildClientHeaders(headers)
+    const loc = this.opts.location
+    if (loc !== undefined && typeof out['location'] === 'string') out['location'] = rewriteLocation(out['location'], loc.upstreamOrigin, loc.frontOrigin)
     const extra = this.opts.responseHeaders
     if (extra !== undefined) {
       for (const name in extra) {

@@ -46,6 +46,9 @@ export interface UpstreamHeaderOptions {
   readonly forwardedFor: string
   readonly forwardedProto: string
   readonly forwardedHost: string | undefined
+  readonly forwardedPort?: string
+  /** An upgrade restgate passes on (a WebSocket): `Upgrade` and `Connection: upgrade` go upstream. */
+  readonly keepUpgrade?: boolean
   /** Identity headers to add, as [name, value] pairs, after every removal. */
   readonly add: readonly string[]
 }
@@ -80,6 +83,9 @@ export function buildUpstreamHeaders(rawHeaders: readonly string[], opts: Upstre
   if (opts.host !== undefined) out.push('host', opts.host)
   out.push('x-forwarded-for', opts.forwardedFor, 'x-forwarded-proto', opts.forwardedProto)
   if (opts.forwardedHost !== undefined) out.push('x-forwarded-host', opts.forwardedHost)
+  if (opts.forwardedPort !== undefined) out.push('x-forwarded-port', opts.forwardedPort)
+  // Only the one token restgate checked (websocket): never a client's `Upgrade: websocket, h2c`.
+  if (opts.keepUpgrade === true) out.push('connection', 'upgrade', 'upgrade', 'websocket')
   for (let i = 0; i < opts.add.length; i++) out.push(opts.add[i]!)
   return out
 }
@@ -116,4 +122,18 @@ export function buildClientHeaders(
     out[key] = value
   }
   return out
+}
+
+/**
+ * A Location that points at the upstream's own origin (a Tomcat without proxyName builds absolute links
+ * from the Host restgate sent) rewritten to the origin the client used; any other Location is left alone.
+ * Only the origin changes: the product is served under the same path as its upstream.
+ */
+export function rewriteLocation(location: string, upstreamOrigin: string, frontOrigin: string): string {
+  const n = upstreamOrigin.length
+  if (location.length < n || location.slice(0, n).toLowerCase() !== upstreamOrigin.toLowerCase()) return location
+  const next = location.charAt(n)
+  // `http://jira:8080` must not match `http://jira:80801/` or `http://jira:8080.evil/`.
+  if (next !== '' && next !== '/' && next !== '?' && next !== '#') return location
+  return frontOrigin + location.slice(n)
 }

@@ -10,8 +10,13 @@ import { identityHeaderValues, type IdentitySigner } from '../upstream/identity.
 import type { Upstream } from '../upstream/pool.js'
 import type { Directory } from '../directory/static.js'
 import { createGroupsHook } from '../directory/groups-hook.js'
+import { forwardTarget } from '../http/canonical.js'
+import { frontOrigin } from '../http/front.js'
+import type { Product } from '../policy/compile.js'
 
 export interface ProxyPluginOptions {
+  /** The product this scope serves, as the policy at start-up had it (requests read their own policy's). */
+  readonly product: Product
   readonly upstream: Upstream
   /** The proxy chain's gate (scope `forward`), shared with the session resource. */
   readonly gate: Gate
@@ -34,40 +39,52 @@ export interface ForwardHooks {
   readonly onUpstreamStatus?: (request: FastifyRequest, status: number) => void
 }
 
+/** The upstream request's headers for a request the proxy scope decided on (a forward or an upgrade). */
+export function upstreamHeadersFor(request: FastifyRequest, opts: ProxyPluginOptions, keepUpgrade = false): string[] {
+  const state = request.rg
+  const policy = state.policy
+  const auth = state.auth
+  const peer = peerAddress(request)
+  const clientXff = request.headers['x-forwarded-for']
+  const forwardedFor =
+    clientXff !== undefined && clientXff.length > 0 && opts.trustedProxies.contains(peer) ? `${clientXff}, ${peer}` : peer
+  const front = state.front
+  return buildUpstreamHeaders(request.raw.rawHeaders, {
+    identityHeaders: policy.identityHeaders,
+    // Whenever restgate vouches for the caller, Jira sees no other credential: a session that won over an
+    // Authorization header must not forward that header as a second identity.
+    dropAuthorization: auth !== null,
+    dropCookie: opts.sessionCookie(),
+    host: (state.product ?? opts.product).preserveHost ? front.host : undefined,
+    forwardedFor,
+    forwardedProto: front.proto,
+    forwardedHost: front.host,
+    forwardedPort: String(front.port),
+    keepUpgrade,
+    add: auth === null ? [] : identityHeaderValues(policy.config.identity, auth.identity, opts.signer),
+  })
+}
+
 export function createForwardHandler(opts: ProxyPluginOptions, hooks: ForwardHooks = {}) {
-  const { upstream, trustedProxies, metrics, signer } = opts
+  const { upstream, metrics } = opts
   const onUpstreamStatus = hooks.onUpstreamStatus
   return function forwardHandler(request: FastifyRequest, reply: FastifyReply): void {
     const state = request.rg
-    const policy = state.policy
-    const auth = state.auth
     const raw = request.raw
-    const peer = peerAddress(request)
-    const clientXff = request.headers['x-forwarded-for']
-    const forwardedFor =
-      clientXff !== undefined && clientXff.length > 0 && trustedProxies.contains(peer) ? `${clientXff}, ${peer}` : peer
-    const headers = buildUpstreamHeaders(raw.rawHeaders, {
-      identityHeaders: policy.identityHeaders,
-      // Whenever restgate vouches for the caller, Jira sees no other credential: a session that won over an
-      // Authorization header must not forward that header as a second identity.
-      dropAuthorization: auth !== null,
-      dropCookie: opts.sessionCookie(),
-      host: policy.config.upstream.preserveHost ? request.headers.host : undefined,
-      forwardedFor,
-      forwardedProto: request.protocol,
-      forwardedHost: request.host,
-      add: auth === null ? [] : identityHeaderValues(policy.config.identity, auth.identity, signer),
-    })
+    const headers = upstreamHeadersFor(request, opts)
     reply.hijack()
     forward(reply.raw, {
       upstream,
       method: request.method,
-      path: request.url,
+      path: forwardTarget(raw, request.url),
       headers,
       // A scope that had to read the body first (the session login) hands it on as a Buffer.
       body: Buffer.isBuffer(request.body) ? request.body : hasBody(raw) ? raw : null,
-      timeoutMs: policy.durations.upstreamTimeoutMs,
-      responseHeaders: auth?.responseHeaders,
+      timeoutMs: (state.product ?? opts.product).timeoutMs,
+      responseHeaders: state.auth?.responseHeaders,
+      // nginx's `proxy_redirect default`: a Tomcat without proxyName links to its own origin; the client
+      // is sent to the same path at the address it used. Paths need no rewriting: they are the same here.
+      location: { upstreamOrigin: upstream.origin, frontOrigin: frontOrigin(state.front) },
       onResponse: (status, ns) => {
         metrics.upstreamDuration.observe({ status }, Number(ns) / 1e9)
         onUpstreamStatus?.(request, status)

@@ -13,6 +13,7 @@ import { createRuntime, type Runtime, type RuntimeHolder } from './runtime.js'
 import { ConfigSchema, type Config } from '../config/schema.js'
 import { changedPaths } from '../config/diff.js'
 import { changedRestartKeys, keepRestartKeys, restartKeyPaths } from '../config/restart-keys.js'
+import { formChanged } from '../config/products.js'
 import type { PrepareOutcome } from '../config/prepare.js'
 
 export type ReloadOutcome = 'applied' | 'unchanged' | 'failed'
@@ -94,6 +95,10 @@ export function createReloader(options: ReloaderOptions): Reloader {
     if (!loaded.ok) return refuse(trigger, loaded.problems, start)
     // Reloads never overlap, so this stays the policy in force until the swap below.
     const previous = runtime.current
+    if (formChanged(previous.config, loaded.config)) {
+      const path = loaded.config.products === undefined ? 'upstream' : 'products'
+      return refuse(trigger, [{ path, message: 'moving between upstream and products needs a restart: restart restgate to apply this file' }], start)
+    }
     // Prepared is what will be in force: restart-only keys (kerberos.replayCacheDir) keep their values.
     const prepared = (await options.prepare?.(keepRestartKeys(loaded.config, previous.config, restartPaths))) ?? {
       fingerprint: 'none',

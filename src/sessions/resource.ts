@@ -103,7 +103,7 @@ function sessionScope(deps: SessionResourceDeps, proxy: ProxyPluginOptions): (ap
     const { id, record } = await sessions.create(identity.user, 'token', request.ip)
     request.rg.auth = { identity: { user: record.user, method: 'session', sessionKey: record.key }, consumed: 'authorization' }
     request.rg.decision = 'session created'
-    const secure = cookieIsSecure(cfg.secure, request.protocol === 'https')
+    const secure = cookieIsSecure(cfg.secure, request.rg.front.proto === 'https')
     reply
       .header('set-cookie', sessionCookie(cfg.cookieName, id, record.absoluteExpiresAt - record.createdAt, secure))
       .header('cache-control', 'no-store')
@@ -114,8 +114,7 @@ function sessionScope(deps: SessionResourceDeps, proxy: ProxyPluginOptions): (ap
     const policy = request.rg.policy
     const body = parseLoginBody(request.body)
     if (body !== undefined && classifyToken(body.password) !== 'other') return tokenLogin(request, reply, body)
-    const path = request.url.split('?', 1)[0]!
-    if (policy.config.passwords === 'deny' && isProtected(policy, path)) {
+    if (policy.config.passwords === 'deny' && isProtected(policy, request.rg.path)) {
       // Fail closed: a body restgate cannot read is not passed on to a Jira that may read it differently.
       request.rg.decision = 'RG_ERR_PASSWORDS_DISABLED'
       return sendError(reply, rgError('RG_ERR_PASSWORDS_DISABLED'))

@@ -9,6 +9,7 @@ import { formatProblem } from '../config/problems.js'
 import { rule, strictValidation } from '../api/validation.js'
 import { SNAPSHOT_ID_PATTERN, snapshotFilename } from './id.js'
 import { snapshotView, type ViewContext } from './view.js'
+import { frontOrigin } from '../http/front.js'
 import type { SnapshotActor, SnapshotService } from './service.js'
 
 export const SNAPSHOT_FAMILY = 'snapshot'
@@ -51,11 +52,13 @@ const Restored = Type.Object({
   restartPending: Type.Array(Type.String()),
 })
 
-function context(request: FastifyRequest, runtime: RuntimeHolder): ViewContext {
+function context(request: FastifyRequest): ViewContext {
+  const product = request.rg.product
   return {
-    applicationName: runtime.current.config.upstream.applicationName,
-    // The address clients use for Jira is restgate's own: restgate stands in front of it.
-    baseUrl: `${request.protocol}://${request.host}`,
+    applicationName: product?.applicationName ?? 'JIRA',
+    // The address clients use for the product is restgate's own (it stands in front of it), under the
+    // product's context path, as Kantega's baseUrl is Jira's (`https://elisor-p1:8443/jira`).
+    baseUrl: frontOrigin(request.rg.front) + (product?.contextPath ?? ''),
   }
 }
 
@@ -71,12 +74,12 @@ export function snapshotRoutes(deps: SnapshotRouteDeps): FastifyPluginAsync {
     const admin = { access: 'admin' as const }
 
     const list = async (request: FastifyRequest) => {
-      const ctx = context(request, runtime)
+      const ctx = context(request)
       return (await service.list()).map((e) => snapshotView(e.meta, e.readable, ctx))
     }
     const save = async (request: FastifyRequest<{ Querystring: SaveQuery }>) => {
       const record = await service.save(runtime.current.text, { description: request.query.description }, actorOf(request))
-      return snapshotView(record, service.readable(record.text), context(request, runtime))
+      return snapshotView(record, service.readable(record.text), context(request))
     }
     for (const path of ['/config/snapshot', '/config/snapshot/']) {
       app.get(path, { config: admin, schema: { response: { 200: Type.Array(View) } } }, list)
@@ -107,7 +110,7 @@ export function snapshotRoutes(deps: SnapshotRouteDeps): FastifyPluginAsync {
         if (outcome.kind === 'unreadable') {
           throw rgError('RG_ERR_SNAPSHOT_UNREADABLE', `Snapshot ${id} cannot be restored, nothing was changed: ${outcome.problems.map(formatProblem).join('; ')}`)
         }
-        const ctx = context(request, runtime)
+        const ctx = context(request)
         return {
           snapshot: snapshotView(outcome.snapshot, true, ctx),
           backup: snapshotView(outcome.backup, true, ctx),

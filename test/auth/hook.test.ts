@@ -13,7 +13,7 @@ const protectedPolicy = (anonymous: 'deny' | 'passthrough'): Policy =>
   policyFrom({ upstream: { url: 'http://jira:8080' }, anonymous, apiTokens: { paths: ['/rest/**'] } }).policy
 
 function request(policy: Policy, path: string, headers: AuthRequest['headers'] = {}): AuthRequest {
-  return { policy, path, method: 'GET', ip: '10.1.1.1', headers, secure: false, log }
+  return { policy, path, method: 'GET', ip: '10.1.1.1', headers, secure: false, log, product: { name: 'jira', type: 'jira', contextPath: '' } }
 }
 
 const alice: Authenticator = {

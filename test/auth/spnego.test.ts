@@ -58,7 +58,7 @@ function setup(opts: { principal?: string; fail?: Error; keytabRealms?: string[]
   const log = pino({ level: 'debug' }, logs.stream)
   const auth = createSpnegoAuthenticator({ kerberos: { current: state }, metrics, ...opts.extra })
   const run = (p: Policy, headers: Record<string, string>, ip = '10.0.0.1', path = '/rest/api/2/myself') =>
-    auth.authenticate({ policy: p, path, method: 'GET', ip, headers, secure: false, log })
+    auth.authenticate({ policy: p, product: { name: 'jira', type: 'jira', contextPath: '' }, path, method: 'GET', ip, headers, secure: false, log })
   const count = async (outcome: string) =>
     (await metrics.kerberosHandshakes.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0
   return { run, accepted, logs, metrics, count }
@@ -134,6 +134,7 @@ t.test('an authenticator whose Kerberos was never prepared refuses', async (t) =
   const auth = createSpnegoAuthenticator({ kerberos: { current: undefined }, metrics })
   const out = await auth.authenticate({
     policy: policy(),
+    product: { name: 'jira', type: 'jira', contextPath: '' },
     path: '/rest/x',
     method: 'GET',
     ip: '10.0.0.1',

@@ -23,7 +23,7 @@ t.test('the example policy in config/ loads and documents the defaults', async (
   if (!min.ok) return t.fail('minimal policy')
   // Everything the example writes out equals the built-in default, except what it deliberately sets.
   t.same({ ...r.config, server: { ...r.config.server, port: 8080 }, upstream: { ...r.config.upstream, url: 'http://jira:8080' } }, min.config)
-  t.equal(r.config.upstream.url, 'http://localhost:8080', '${JIRA_URL:-...} default applied')
+  t.equal(r.config.upstream!.url, 'http://localhost:8080', '${JIRA_URL:-...} default applied')
 })
 
 t.test('a minimal policy gets every default', async (t) => {
@@ -64,7 +64,7 @@ t.test('every problem is reported at once with its path and line', async (t) => 
     'server.port (line 2): must be an integer 1-65535',
     'server.prot (line 3): unknown key (did you mean "port"?)',
     'server.trustedProxies[1] (line 4): must be a CIDR like 10.0.0.0/8, 192.0.2.7 or 2001:db8::/32',
-    'upstream.url (line 6): must be an http:// or https:// origin without a path, like http://jira:8080',
+    'upstream.url (line 6): must be an http:// or https:// URL like http://jira:8080 or http://jira:8080/jira',
     'upstream.timeout (line 7): must be a duration like 30s, 15m, 8h, 7d, or a whole number of seconds',
     'apiTokens.paths[0] (line 9): must be a path glob starting with / (* one segment, ** any depth)',
     'kerberos.excludeUserAgents[0] (line 11): must be a case-insensitive substring, or a /regular expression/',
@@ -110,14 +110,14 @@ t.test('${VAR} substitution for secrets and numbers', async (t) => {
     env: { JIRA: 'http://jira:8080', PORT: '8443', WORKERS: '2' },
   })
   if (!r.ok) return t.fail(r.problems.map(formatProblem).join('\n'))
-  t.equal(r.config.upstream.url, 'http://jira:8080')
+  t.equal(r.config.upstream!.url, 'http://jira:8080')
   t.equal(r.config.server.port, 8443, 'a whole-value reference reads as a number')
   t.equal(r.config.server.workers, 2, 'also when quoted (needed inside { flow } maps)')
   t.equal(r.config.server.realm, 'a${b}', '$${ is a literal')
   t.equal(r.config.store.path, '/var/lib/restgate/db')
   t.same(problems('upstream: { url: "${NOT_SET}" }\n'), [
     'upstream.url (line 1): environment variable NOT_SET is not set',
-    'upstream.url (line 1): must be an http:// or https:// origin without a path, like http://jira:8080',
+    'upstream.url (line 1): must be an http:// or https:// URL like http://jira:8080 or http://jira:8080/jira',
   ])
 })
 

@@ -13,6 +13,8 @@ import { createGate } from './auth/hook.js'
 import { compileCidrSet } from './match/cidr.js'
 import { canonicalRewrite, pathError } from './http/canonical.js'
 import { frontOf, type Front } from './http/front.js'
+import { routeUpgrades, upgradeError } from './http/upgrade.js'
+import { createTunnels, type Tunnels } from './proxy/tunnels.js'
 import type { Product } from './policy/compile.js'
 import { watchResponse } from './http/access-log.js'
 import { createAccessLineWriter } from './observability/logger.js'
@@ -48,6 +50,8 @@ export interface AppDeps {
    *  options so a scope can forward what is not its own. */
   readonly localScopes?: ReadonlyArray<FastifyPluginAsync<ProxyPluginOptions>>
   readonly lifecycle?: Lifecycle
+  /** The WebSockets open through this restgate (closed at shutdown and when their login ends). */
+  readonly tunnels?: Tunnels
 }
 
 export interface ProductUpstream {
@@ -181,6 +185,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return
     }
     request.rg.front = front
+    const refusedUpgrade = upgradeError(request.raw)
+    if (refusedUpgrade !== undefined) {
+      request.rg.decision = 'upgrade refused'
+      sendError(reply, rgError('RG_ERR_UPGRADE_REFUSED', `${ERRORS.RG_ERR_UPGRADE_REFUSED.message}: ${refusedUpgrade}`))
+      return
+    }
     if (lifecycle.closing) {
       reply.header('connection', 'close')
       sendError(reply, rgError('RG_ERR_SHUTTING_DOWN'))
@@ -206,6 +216,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const authenticators = deps.authenticators ?? []
 
   const gate = createGate({ authenticators, scope: 'forward', metrics: deps.metrics })
+  const tunnels = deps.tunnels ?? createTunnels({ store: { subscribe: () => () => undefined }, now: () => deps.clock.now() })
+  routeUpgrades(app.server, (req, res) => app.routing(req, res))
   for (const { name, upstream } of deps.products) {
     const product = boot.policy.products.get(name)
     if (product === undefined) throw new Error(`no product ${name} in the policy`)
@@ -217,6 +229,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       metrics: deps.metrics,
       signer: deps.signer,
       directory,
+      tunnels,
       // Stripped even with sessions switched off: a restgate cookie is restgate's credential, never Jira's.
       sessionCookie: () => deps.runtime.current.config.sessions.cookieName,
     }

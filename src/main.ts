@@ -20,6 +20,7 @@ import { createRuntimeHolder } from './reload/runtime.js'
 import { createStore } from './store/create.js'
 import { createUpstream, type Upstream } from './upstream/pool.js'
 import { productsOf } from './config/products.js'
+import { createTunnels } from './proxy/tunnels.js'
 
 export type { ReloadResult } from './reload/reloader.js'
 export { ConfigError } from './config/problems.js'
@@ -68,8 +69,10 @@ export async function start(options: StartOptions): Promise<Running> {
     const admin = config.server.admin.enabled && options.worker !== true ? await buildAdminApp({ logger, metrics, checks }) : undefined
     if (admin !== undefined) resources.defer(() => admin.close())
     const appProducts = products.map((p) => ({ name: p.name, upstream: upstreams.get(p.name)! }))
-    const app = await buildApp({ runtime, logger, metrics, clock, products: appProducts, signer: material.signer, lifecycle, directory, ...features.app })
-    resources.defer(() => drain(app, runtime, logger))
+    const tunnels = createTunnels({ store, now: () => clock.now() })
+    resources.defer(() => tunnels.close())
+    const app = await buildApp({ runtime, logger, metrics, clock, products: appProducts, signer: material.signer, lifecycle, directory, tunnels, ...features.app })
+    resources.defer(() => drain(app, runtime, logger, tunnels))
     servers.app = app
     await app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port })
     const url = listenUrl(app, config.server.tls !== undefined)

@@ -107,7 +107,7 @@ export function createApiTokenAuthenticator(deps: ApiTokenAuthDeps): TokenAuthen
     service.noteUse(r.id, req.ip)
     if (!cached && lockout !== undefined) void lockout.succeed(req.ip, req.policy)
     return {
-      identity: { user: r.user, method: 'token', tokenId: r.id, scope: r.scope, tokenPaths: r.paths },
+      identity: { user: r.user, method: 'token', tokenId: r.id, scope: r.scope, tokenPaths: r.paths, ...(r.expiresAt === null ? {} : { expiresAt: r.expiresAt }) },
       consumed: 'authorization',
     }
   }

@@ -8,6 +8,7 @@ import { DEFAULT_DEBOUNCE_MS, watchPolicyFile, type PolicyWatcher } from '../con
 import type { ReloaderOptions } from '../reload/reloader.js'
 import type { RuntimeHolder } from '../reload/runtime.js'
 import type { Store } from '../store/types.js'
+import type { Tunnels } from '../proxy/tunnels.js'
 
 export function listenUrl(app: FastifyInstance, tls: boolean): string {
   const addr = app.server.address() as AddressInfo
@@ -54,12 +55,16 @@ export function liveSettings(logger: Logger, servers: Servers): NonNullable<Relo
   }
 }
 
-/** Stops accepting, lets in-flight requests finish (bounded by server.drainTimeout), then closes. */
-export async function drain(app: FastifyInstance, runtime: RuntimeHolder, logger: Logger): Promise<void> {
+/**
+ * Stops accepting, lets in-flight requests and open WebSockets finish (bounded by server.drainTimeout),
+ * then closes what is left: an upgraded socket is no longer the HTTP server's, so the tunnels close theirs.
+ */
+export async function drain(app: FastifyInstance, runtime: RuntimeHolder, logger: Logger, tunnels?: Tunnels): Promise<void> {
   const drainMs = runtime.current.policy.durations.drainTimeoutMs
   const force = setTimeout(() => {
-    logger.warn({ drainMs }, 'drain timeout: closing the remaining connections')
+    logger.warn({ drainMs, websockets: tunnels?.size ?? 0 }, 'drain timeout: closing the remaining connections')
     app.server.closeAllConnections()
+    tunnels?.closeAll('shutting down')
   }, drainMs)
   force.unref()
   await app.close()

@@ -79,7 +79,8 @@ const Server = Type.Object(
     }),
     keepAliveTimeout: Duration('72s', { description: "How long an idle client connection stays open: longer than the load balancer's idle timeout" }),
     requestTimeout: Duration('5m', { description: 'How long a client may take to send a whole request, headers and body' }),
-    drainTimeout: Duration('30s', { description: 'How long SIGTERM and SIGINT wait for requests in flight before closing their connections' }),
+    drainTimeout: Duration('30s', { description: 'How long SIGTERM and SIGINT wait for requests in flight (and open WebSockets) before closing their connections' }),
+    websocketIdleTimeout: Duration('10m', { description: 'A WebSocket through which nothing passed this long, either way, is closed' }),
     realm: Type.String({
       default: 'restgate',
       pattern: '^[^"\\\\]*$',

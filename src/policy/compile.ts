@@ -40,6 +40,7 @@ export interface Policy {
     readonly keepAliveTimeoutMs: number
     readonly requestTimeoutMs: number
     readonly drainTimeoutMs: number
+    readonly websocketIdleMs: number
     readonly sessionIdleMs: number
     readonly sessionAbsoluteMs: number
     readonly lockoutWindowMs: number
@@ -70,6 +71,7 @@ export function compilePolicy(config: Config): Policy {
       keepAliveTimeoutMs: durationMs(config.server.keepAliveTimeout),
       requestTimeoutMs: durationMs(config.server.requestTimeout),
       drainTimeoutMs: durationMs(config.server.drainTimeout),
+      websocketIdleMs: durationMs(config.server.websocketIdleTimeout),
       sessionIdleMs: durationMs(config.sessions.idleTimeout),
       sessionAbsoluteMs: durationMs(config.sessions.absoluteTimeout),
       lockoutWindowMs: durationMs(config.lockout.window),

@@ -1,68 +1,19 @@
 // The proxy scope: everything that is not answered locally. Authentication runs in onRequest, so bodies
 // stream through untouched; the handler strips what the upstream must not see, adds identity and forwards.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { Gate } from '../auth/hook.js'
-import type { CidrSet } from '../match/cidr.js'
-import type { Metrics } from '../observability/metrics.js'
-import { buildUpstreamHeaders } from './headers.js'
 import { forward, hasBody } from './forward.js'
-import { identityHeaderValues, type IdentitySigner } from '../upstream/identity.js'
-import type { Upstream } from '../upstream/pool.js'
-import type { Directory } from '../directory/static.js'
 import { createGroupsHook } from '../directory/groups-hook.js'
 import { forwardTarget } from '../http/canonical.js'
 import { frontOrigin } from '../http/front.js'
-import type { Product } from '../policy/compile.js'
+import { upgradeOf } from '../http/upgrade.js'
+import { upstreamHeadersFor, type ProxyPluginOptions } from './options.js'
+import { openTunnel } from './tunnel.js'
 
-export interface ProxyPluginOptions {
-  /** The product this scope serves, as the policy at start-up had it (requests read their own policy's). */
-  readonly product: Product
-  readonly upstream: Upstream
-  /** The proxy chain's gate (scope `forward`), shared with the session resource. */
-  readonly gate: Gate
-  readonly trustedProxies: CidrSet
-  readonly metrics: Metrics
-  readonly signer: IdentitySigner | undefined
-  /** Name of restgate's session cookie, removed from the Cookie header sent upstream. */
-  readonly sessionCookie: () => string | undefined
-  /** Looks up the caller's groups when the policy sends identity.groupsHeader. */
-  readonly directory?: Directory
-}
-
-function peerAddress(request: FastifyRequest): string {
-  const a = request.socket.remoteAddress ?? ''
-  return a.startsWith('::ffff:') ? a.slice(7) : a
-}
+export type { ProxyPluginOptions } from './options.js'
 
 export interface ForwardHooks {
   /** Told the upstream's status for each forwarded request (the session login counts refused passwords). */
   readonly onUpstreamStatus?: (request: FastifyRequest, status: number) => void
-}
-
-/** The upstream request's headers for a request the proxy scope decided on (a forward or an upgrade). */
-export function upstreamHeadersFor(request: FastifyRequest, opts: ProxyPluginOptions, keepUpgrade = false): string[] {
-  const state = request.rg
-  const policy = state.policy
-  const auth = state.auth
-  const peer = peerAddress(request)
-  const clientXff = request.headers['x-forwarded-for']
-  const forwardedFor =
-    clientXff !== undefined && clientXff.length > 0 && opts.trustedProxies.contains(peer) ? `${clientXff}, ${peer}` : peer
-  const front = state.front
-  return buildUpstreamHeaders(request.raw.rawHeaders, {
-    identityHeaders: policy.identityHeaders,
-    // Whenever restgate vouches for the caller, Jira sees no other credential: a session that won over an
-    // Authorization header must not forward that header as a second identity.
-    dropAuthorization: auth !== null,
-    dropCookie: opts.sessionCookie(),
-    host: (state.product ?? opts.product).preserveHost ? front.host : undefined,
-    forwardedFor,
-    forwardedProto: front.proto,
-    forwardedHost: front.host,
-    forwardedPort: String(front.port),
-    keepUpgrade,
-    add: auth === null ? [] : identityHeaderValues(policy.config.identity, auth.identity, opts.signer),
-  })
 }
 
 export function createForwardHandler(opts: ProxyPluginOptions, hooks: ForwardHooks = {}) {
@@ -108,7 +59,12 @@ export async function proxyPlugin(app: FastifyInstance, opts: ProxyPluginOptions
   })
   app.addHook('onRequest', opts.gate.hook)
   if (opts.directory !== undefined) app.addHook('onRequest', createGroupsHook(opts.directory))
-  const handler = createForwardHandler(opts)
+  const forwardHandler = createForwardHandler(opts)
+  // A WebSocket handshake passed the same hooks as any request; only what happens next differs.
+  const handler = (request: FastifyRequest, reply: FastifyReply): void | Promise<void> => {
+    const pending = upgradeOf(request.raw)
+    return pending === undefined ? forwardHandler(request, reply) : openTunnel(request, reply, pending, opts, opts.tunnels)
+  }
   app.all('/', handler)
   app.all('/*', handler)
 }

@@ -66,7 +66,7 @@ function storeFailure(req: AuthRequest, err: unknown): RgError {
 function outcomeOf(req: AuthRequest, resolved: Resolved): AuthOutcome {
   if (resolved.kind === 'valid') {
     const r = resolved.record
-    return { identity: { user: r.user, method: 'session', sessionKey: r.key }, consumed: 'cookie' }
+    return { identity: { user: r.user, method: 'session', sessionKey: r.key, expiresAt: r.absoluteExpiresAt }, consumed: 'cookie' }
   }
   if (decidesItself(req.headers.authorization)) return undefined
   req.log.info({ reason: resolved.reason }, 'session cookie refused')

@@ -74,7 +74,7 @@ t.test('every problem is reported at once with its path and line', async (t) => 
 })
 
 t.test('missing required keys and cross-key rules', async (t) => {
-  t.same(problems('server: { port: 8080 }\n'), ['upstream: is required'])
+  t.same(problems('server: { port: 8080 }\n'), ['upstream: is required: the Jira or Confluence to forward to (or products, for several)'])
   t.same(
     problems(MIN + 'store: { type: redis }\nkerberos: { enabled: true }\nsessions: { idleTimeout: 9h, absoluteTimeout: 8h }\n'),
     [

@@ -83,3 +83,17 @@ t.test('both forms read as products, with their defaults', async (t) => {
   t.same([...compiled.products.keys()], ['jira', 'wiki'])
   t.match(compiled.products.get('wiki'), { type: 'confluence', contextPath: '/confluence', origin: 'https://wiki:8443', applicationName: 'Confluence', timeoutMs: 60_000 })
 })
+
+t.test('config/restgate.products.yaml loads: Jira and Confluence under their context paths', async (t) => {
+  const { loadConfigFile } = await import('../../src/config/load.js')
+  const { repoPath } = await import('../helpers/paths.js')
+  const r = await loadConfigFile(repoPath('config', 'restgate.products.yaml'), { env: {} })
+  if (!r.ok) return t.fail(r.problems.map(formatProblem).join('\n'))
+  t.same(
+    productsOf(r.config).map((p) => [p.name, p.type, p.contextPath]),
+    [
+      ['jira', 'jira', '/jira'],
+      ['confluence', 'confluence', '/confluence'],
+    ],
+  )
+})

@@ -58,7 +58,7 @@ export async function start(options: StartOptions): Promise<Running> {
     const asked = products.find((p) => p.name === config.directory.product) ?? products[0]!
     const directoryClient = createUpstream(asked.section, DIRECTORY_CONNECTIONS)
     resources.defer(() => directoryClient.close())
-    const directory = createPolicyDirectory(createUpstreamDirectory({ client: directoryClient, product: asked, clock, logger, signer: material.signer }))
+    const directory = createPolicyDirectory(createUpstreamDirectory({ client: directoryClient, product: asked, clock, logger, signer: material.signer, oauth: material.oauth }))
     // Opened before anything listens, closed after the last request.
     const store = await createStore(config.store, { logger })
     resources.defer(() => store.close())
@@ -71,7 +71,7 @@ export async function start(options: StartOptions): Promise<Running> {
     const appProducts = products.map((p) => ({ name: p.name, upstream: upstreams.get(p.name)! }))
     const tunnels = createTunnels({ store, now: () => clock.now() })
     resources.defer(() => tunnels.close())
-    const app = await buildApp({ runtime, logger, metrics, clock, products: appProducts, signer: material.signer, lifecycle, directory, tunnels, ...features.app })
+    const app = await buildApp({ runtime, logger, metrics, clock, products: appProducts, signer: material.signer, oauth: material.oauth, lifecycle, directory, tunnels, ...features.app })
     resources.defer(() => drain(app, runtime, logger, tunnels))
     servers.app = app
     await app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port })

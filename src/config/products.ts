@@ -118,6 +118,10 @@ export function checkProducts(c: Config, problem: Report): void {
       )
     }
   }
+  // An OAuth signature covers the URL the product sees, origin included: one Application Link, one origin.
+  if (c.identity.oauth !== undefined && new Set(products.map((p) => p.origin)).size > 1) {
+    problem(['identity', 'oauth'], 'signs for one origin, but the products are on several: give them one origin, or run a restgate per origin')
+  }
   const wanted = c.directory.product
   if (wanted !== undefined && !products.some((p) => p.name === wanted)) {
     problem(['directory', 'product'], `names no product (products: ${products.map((p) => p.name).join(', ')})`)

@@ -9,6 +9,7 @@ import type { Directory } from '../directory/static.js'
 import type { Product } from '../policy/compile.js'
 import { identityHeaderValues, type IdentitySigner } from '../upstream/identity.js'
 import type { Upstream } from '../upstream/pool.js'
+import type { OAuthSigner } from '../upstream/oauth-box.js'
 import { buildUpstreamHeaders } from './headers.js'
 import type { Tunnels } from './tunnels.js'
 
@@ -21,6 +22,8 @@ export interface ProxyPluginOptions {
   readonly trustedProxies: CidrSet
   readonly metrics: Metrics
   readonly signer: IdentitySigner | undefined
+  /** Signs requests restgate authenticated when the policy sets identity.oauth. */
+  readonly oauth?: OAuthSigner
   /** Name of restgate's session cookie, removed from the Cookie header sent upstream. */
   readonly sessionCookie: () => string | undefined
   /** Looks up the caller's groups when the policy sends identity.groupsHeader. */
@@ -34,8 +37,17 @@ function peerAddress(request: FastifyRequest): string {
   return a.startsWith('::ffff:') ? a.slice(7) : a
 }
 
+export interface UpstreamRequestLine {
+  /** The request target sent upstream (the signed assertion and OAuth cover it). */
+  readonly target: string
+  /** restgate's own Authorization (an OAuth signature), added after every removal. */
+  readonly authorization?: string
+  /** A WebSocket upgrade: `Upgrade: websocket` and `Connection: upgrade` go upstream. */
+  readonly keepUpgrade?: boolean
+}
+
 /** The upstream request's headers for a request the proxy scope decided on (a forward or an upgrade). */
-export function upstreamHeadersFor(request: FastifyRequest, opts: ProxyPluginOptions, keepUpgrade = false): string[] {
+export function upstreamHeadersFor(request: FastifyRequest, opts: ProxyPluginOptions, line: UpstreamRequestLine): string[] {
   const state = request.rg
   const policy = state.policy
   const auth = state.auth
@@ -55,8 +67,16 @@ export function upstreamHeadersFor(request: FastifyRequest, opts: ProxyPluginOpt
     forwardedProto: front.proto,
     forwardedHost: front.host,
     forwardedPort: String(front.port),
-    keepUpgrade,
-    add: auth === null ? [] : identityHeaderValues(policy.config.identity, auth.identity, opts.signer),
+    keepUpgrade: line.keepUpgrade,
+    add: identityHeadersFor(request, opts, line),
   })
+}
+
+function identityHeadersFor(request: FastifyRequest, opts: ProxyPluginOptions, line: UpstreamRequestLine): string[] {
+  const auth = request.rg.auth
+  if (auth === null) return []
+  const add = identityHeaderValues(request.rg.policy.config.identity, auth.identity, opts.signer, { method: request.method, target: line.target })
+  if (line.authorization !== undefined) add.push('authorization', line.authorization)
+  return add
 }
 

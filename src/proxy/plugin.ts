@@ -1,7 +1,12 @@
 // The proxy scope: everything that is not answered locally. Authentication runs in onRequest, so bodies
 // stream through untouched; the handler strips what the upstream must not see, adds identity and forwards.
+import type { IncomingMessage } from 'node:http'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { rgError } from '../errors.js'
+import { sendError } from '../http/reply.js'
 import { forward, hasBody } from './forward.js'
+import { FORM_BODY_LIMIT, isFormUrlencoded, readBody } from './form-body.js'
+import { parseForm } from '../upstream/oauth1.js'
 import { createGroupsHook } from '../directory/groups-hook.js'
 import { forwardTarget } from '../http/canonical.js'
 import { frontOrigin } from '../http/front.js'
@@ -17,20 +22,20 @@ export interface ForwardHooks {
 }
 
 export function createForwardHandler(opts: ProxyPluginOptions, hooks: ForwardHooks = {}) {
-  const { upstream, metrics } = opts
+  const { upstream, metrics, oauth } = opts
   const onUpstreamStatus = hooks.onUpstreamStatus
-  return function forwardHandler(request: FastifyRequest, reply: FastifyReply): void {
+
+  /** Forwards with `target` as the request target and, when OAuth signed it, restgate's Authorization. */
+  function send(request: FastifyRequest, reply: FastifyReply, target: string, authorization: string | undefined, body: IncomingMessage | Buffer | null): void {
     const state = request.rg
-    const raw = request.raw
-    const headers = upstreamHeadersFor(request, opts)
+    const headers = upstreamHeadersFor(request, opts, { target, authorization })
     reply.hijack()
     forward(reply.raw, {
       upstream,
       method: request.method,
-      path: forwardTarget(raw, request.url),
+      path: target,
       headers,
-      // A scope that had to read the body first (the session login) hands it on as a Buffer.
-      body: Buffer.isBuffer(request.body) ? request.body : hasBody(raw) ? raw : null,
+      body,
       timeoutMs: (state.product ?? opts.product).timeoutMs,
       responseHeaders: state.auth?.responseHeaders,
       // nginx's `proxy_redirect default`: a Tomcat without proxyName links to its own origin; the client
@@ -45,6 +50,71 @@ export function createForwardHandler(opts: ProxyPluginOptions, hooks: ForwardHoo
         request.log.warn({ reqId: request.id, err: { message: err.message, code: (err as { code?: string }).code } }, 'upstream request failed')
       },
     })
+  }
+
+  /** identity.oauth: signed as the user restgate authenticated, or refused when the client sent OAuth parameters. */
+  function signAndSend(request: FastifyRequest, reply: FastifyReply, user: string, form: Buffer | undefined, body: IncomingMessage | Buffer | null): void {
+    if (oauth === undefined) throw new Error('identity.oauth is configured but restgate has no OAuth signer')
+    oauth
+      .sign(user, {
+        method: request.method,
+        target: forwardTarget(request.raw, request.url),
+        formPairs: form === undefined ? undefined : parseForm(form.toString('latin1')),
+      })
+      .then(
+        (signed) => {
+          if ('clash' in signed) {
+            request.rg.decision = 'RG_ERR_OAUTH_PARAMETER'
+            request.log.warn({ reqId: request.id, user, parameter: signed.clash }, 'request carries an OAuth parameter of its own: not signed, refused')
+            sendError(reply, rgError('RG_ERR_OAUTH_PARAMETER', `The request carries ${signed.clash} itself: restgate signs upstream requests as the authenticated user`))
+            return
+          }
+          send(request, reply, signed.target, signed.authorization, body)
+        },
+        (err: Error) => {
+          // Never forward unsigned what restgate vouches for: an error, not a pass-through.
+          request.rg.decision = 'RG_ERR_INTERNAL'
+          request.log.error({ reqId: request.id, err: err.message }, 'OAuth signing failed')
+          sendError(reply, rgError('RG_ERR_INTERNAL'))
+        },
+      )
+  }
+
+  return function forwardHandler(request: FastifyRequest, reply: FastifyReply): void {
+    const state = request.rg
+    const raw = request.raw
+    // A scope that had to read the body first (the session login) hands it on as a Buffer.
+    const body = Buffer.isBuffer(request.body) ? request.body : hasBody(raw) ? raw : null
+    const auth = state.auth
+    // Never signed: what restgate did not authenticate (anonymous, a Jira password passed through).
+    if (auth === null || state.policy.config.identity.oauth === undefined) {
+      send(request, reply, forwardTarget(raw, request.url), undefined, body)
+      return
+    }
+    const user = auth.identity.user
+    if (body === null || !isFormUrlencoded(request.headers['content-type'])) {
+      signAndSend(request, reply, user, undefined, body)
+      return
+    }
+    if (Buffer.isBuffer(body)) {
+      signAndSend(request, reply, user, body, body)
+      return
+    }
+    readBody(raw, FORM_BODY_LIMIT).then(
+      (form) => {
+        if (form === 'too-large') {
+          state.decision = 'RG_ERR_PAYLOAD_TOO_LARGE'
+          reply.header('connection', 'close')
+          sendError(reply, rgError('RG_ERR_PAYLOAD_TOO_LARGE', `A form body to sign may hold at most ${FORM_BODY_LIMIT} bytes`))
+          return
+        }
+        signAndSend(request, reply, user, form, form)
+      },
+      (err: Error) => {
+        request.log.info({ reqId: request.id, err: err.message }, 'client went away while sending a form body')
+        raw.destroy()
+      },
+    )
   }
 }
 

@@ -32,11 +32,25 @@ export async function openTunnel(request: FastifyRequest, reply: FastifyReply, p
   const product = state.product ?? opts.product
   const res = reply.raw
   reply.hijack()
+  let target = forwardTarget(request.raw, request.url)
   let outcome
   try {
+    // identity.oauth: the upgrade request is signed as the user like any request restgate authenticated.
+    let authorization: string | undefined
+    if (state.auth !== null && state.policy.config.identity.oauth !== undefined) {
+      if (opts.oauth === undefined) throw new Error('identity.oauth is configured but restgate has no OAuth signer')
+      const signed = await opts.oauth.sign(state.auth.identity.user, { method: 'GET', target })
+      if ('clash' in signed) {
+        state.decision = 'RG_ERR_OAUTH_PARAMETER'
+        writeRawError(res, 'RG_ERR_OAUTH_PARAMETER', `The request carries ${signed.clash} itself: restgate signs upstream requests as the authenticated user`)
+        return
+      }
+      authorization = signed.authorization
+      target = signed.target
+    }
     outcome = await requestUpgrade(opts.upstream, {
-      path: forwardTarget(request.raw, request.url),
-      headers: upstreamHeadersFor(request, opts, true),
+      path: target,
+      headers: upstreamHeadersFor(request, opts, { target, authorization, keepUpgrade: true }),
       timeoutMs: Math.min(product.timeoutMs, 30_000),
     })
   } catch (err) {

@@ -32,6 +32,23 @@ function attempt(fn: () => unknown): boolean {
   }
 }
 
+function originUrl(text: string): boolean {
+  let u: URL
+  try {
+    u = new URL(text)
+  } catch {
+    return false
+  }
+  return (
+    (u.protocol === 'http:' || u.protocol === 'https:') &&
+    (u.pathname === '/' || u.pathname === '') &&
+    u.search === '' &&
+    u.hash === '' &&
+    u.username === '' &&
+    !text.endsWith('?')
+  )
+}
+
 /** Just the scheme and a parsable URL: the context path's own rules are checkProducts', each with its reason. */
 function httpUrl(text: string): boolean {
   return /^https?:\/\//i.test(text) && URL.canParse(text)
@@ -52,6 +69,7 @@ function validator(): ValidateFunction {
       'path-glob': (s: string) => attempt(() => globToRegexSource(s)),
       regex: (s: string) => attempt(() => new RegExp(s)),
       'user-agent-rule': (s: string) => attempt(() => userAgentRuleSource(s)),
+      'origin-url': originUrl,
       'http-url': httpUrl,
       'file-path': (s: string) => s.length > 0,
     },

@@ -12,7 +12,7 @@ import type { Authenticator } from './auth/types.js'
 import { createGate } from './auth/hook.js'
 import { compileCidrSet } from './match/cidr.js'
 import { canonicalRewrite, pathError } from './http/canonical.js'
-import { frontOf, type Front } from './http/front.js'
+import { frontOf, peerOf, type Front } from './http/front.js'
 import { routeUpgrades, upgradeError } from './http/upgrade.js'
 import { createTunnels, type Tunnels } from './proxy/tunnels.js'
 import type { Product } from './policy/compile.js'
@@ -270,9 +270,4 @@ function productScope(
     for (const scope of deps.localScopes ?? []) await app.register(scope, proxyOptions)
     await app.register(proxyPlugin, proxyOptions)
   }
-}
-
-function peerOf(address: string | undefined): string {
-  const a = address ?? ''
-  return a.startsWith('::ffff:') ? a.slice(7) : a
 }

@@ -12,6 +12,12 @@ export interface Front {
   readonly port: number
 }
 
+/** The connection's peer address, IPv4-mapped IPv6 read as IPv4 (what trustedProxies lists). */
+export function peerOf(address: string | undefined): string {
+  const a = address ?? ''
+  return a.startsWith('::ffff:') ? a.slice(7) : a
+}
+
 /** Host headers in the raw list: Node keeps the first and drops the others, which another reader may not. */
 function hostCount(rawHeaders: readonly string[]): number {
   let n = 0

@@ -2,7 +2,7 @@
 // buffering, backpressure both ways, and the upstream request cancelled as soon as the client goes away.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Dispatcher } from 'undici'
-import { buildClientHeaders, rewriteLocation } from './headers.js'
+import { appendHeaders, buildClientHeaders, rewriteLocation } from './headers.js'
 import { upstreamErrorCode } from '../upstream/errors.js'
 import type { Upstream } from '../upstream/pool.js'
 import { writeRawError } from '../http/reply.js'
@@ -74,17 +74,9 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   ): void {
     if (statusCode < 200) return // 1xx: informational, the final response follows
     this.opts.onResponse?.(statusCode, process.hrtime.bigint() - this.startNs)
-    const out = buildClientHeaders(headers)
+    const out = appendHeaders(buildClientHeaders(headers), this.opts.responseHeaders)
     const loc = this.opts.location
     if (loc !== undefined && typeof out['location'] === 'string') out['location'] = rewriteLocation(out['location'], loc.upstreamOrigin, loc.frontOrigin)
-    const extra = this.opts.responseHeaders
-    if (extra !== undefined) {
-      for (const name in extra) {
-        const have = out[name]
-        const add = extra[name]!
-        out[name] = have === undefined ? (add as string | string[]) : [...toList(have), ...toList(add)]
-      }
-    }
     // 204 and 304 never have a body (RFC 9110 §6.4.1): finish now, whatever the upstream's framing says.
     // Some upstreams send Content-Length on them, which the transport would otherwise report as an error.
     const bodiless = statusCode === 204 || statusCode === 304
@@ -123,10 +115,6 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     if (canWrite) writeRawError(res, code)
     else res.destroy(err)
   }
-}
-
-function toList(v: string | readonly string[]): string[] {
-  return typeof v === 'string' ? [v] : [...v]
 }
 
 export function forward(res: ServerResponse, opts: ForwardOptions): void {

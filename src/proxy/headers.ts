@@ -137,3 +137,21 @@ export function rewriteLocation(location: string, upstreamOrigin: string, frontO
   if (next !== '' && next !== '/' && next !== '?' && next !== '#') return location
   return frontOrigin + location.slice(n)
 }
+
+/** `out` with `extra` (a login's Set-Cookie, a mutual-auth token) appended after any the upstream sent. */
+export function appendHeaders(
+  out: Record<string, string | string[]>,
+  extra: Readonly<Record<string, string | readonly string[]>> | undefined,
+): Record<string, string | string[]> {
+  if (extra === undefined) return out
+  for (const name in extra) {
+    const have = out[name]
+    const add = extra[name]!
+    out[name] = have === undefined ? (add as string | string[]) : [...toList(have), ...toList(add)]
+  }
+  return out
+}
+
+function toList(v: string | readonly string[]): string[] {
+  return typeof v === 'string' ? [v] : [...v]
+}

@@ -11,6 +11,7 @@ import { identityHeaderValues, type IdentitySigner } from '../upstream/identity.
 import type { Upstream } from '../upstream/pool.js'
 import type { OAuthSigner } from '../upstream/oauth-box.js'
 import { buildUpstreamHeaders } from './headers.js'
+import { peerOf } from '../http/front.js'
 import type { Tunnels } from './tunnels.js'
 
 export interface ProxyPluginOptions {
@@ -32,11 +33,6 @@ export interface ProxyPluginOptions {
   readonly tunnels: Tunnels
 }
 
-function peerAddress(request: FastifyRequest): string {
-  const a = request.socket.remoteAddress ?? ''
-  return a.startsWith('::ffff:') ? a.slice(7) : a
-}
-
 export interface UpstreamRequestLine {
   /** The request target sent upstream (the signed assertion and OAuth cover it). */
   readonly target: string
@@ -51,7 +47,7 @@ export function upstreamHeadersFor(request: FastifyRequest, opts: ProxyPluginOpt
   const state = request.rg
   const policy = state.policy
   const auth = state.auth
-  const peer = peerAddress(request)
+  const peer = peerOf(request.socket.remoteAddress)
   const clientXff = request.headers['x-forwarded-for']
   const forwardedFor =
     clientXff !== undefined && clientXff.length > 0 && opts.trustedProxies.contains(peer) ? `${clientXff}, ${peer}` : peer

@@ -13,19 +13,9 @@ import { writeRawError } from '../http/reply.js'
 import type { PendingUpgrade } from '../http/upgrade.js'
 import { upstreamErrorCode } from '../upstream/errors.js'
 import { requestUpgrade } from '../upstream/upgrade.js'
-import { buildClientHeaders, rewriteLocation } from './headers.js'
+import { appendHeaders, buildClientHeaders, rewriteLocation } from './headers.js'
 import { upstreamHeadersFor, type ProxyPluginOptions } from './options.js'
 import type { Tunnels } from './tunnels.js'
-
-function merged(upstream: Record<string, string | string[] | undefined>, extra: Readonly<Record<string, string | readonly string[]>> | undefined): Record<string, string | string[]> {
-  const out = buildClientHeaders(upstream)
-  for (const name in extra ?? {}) {
-    const have = out[name]
-    const add = extra![name]!
-    out[name] = have === undefined ? [...(typeof add === 'string' ? [add] : add)] : [...(typeof have === 'string' ? [have] : have), ...(typeof add === 'string' ? [add] : add)]
-  }
-  return out
-}
 
 export async function openTunnel(request: FastifyRequest, reply: FastifyReply, pending: PendingUpgrade, opts: ProxyPluginOptions, tunnels: Tunnels): Promise<void> {
   const state = request.rg
@@ -61,7 +51,7 @@ export async function openTunnel(request: FastifyRequest, reply: FastifyReply, p
     return
   }
   const response = outcome.response
-  const headers = merged(response.headers, state.auth?.responseHeaders)
+  const headers = appendHeaders(buildClientHeaders(response.headers), state.auth?.responseHeaders)
   if (typeof headers['location'] === 'string') headers['location'] = rewriteLocation(headers['location'], opts.upstream.origin, frontOrigin(state.front))
   if (outcome.kind === 'response') {
     // The product did not switch protocols (a 403, a 404): its answer goes back as it is, then the socket closes.

@@ -84,6 +84,8 @@ export class RgError extends Error {
   readonly statusCode: number
   /** Extra response headers (challenges, Retry-After). */
   readonly headers: Readonly<Record<string, string | string[]>>
+  /** The authenticator that refused the credential (restgate_auth_failures_total's `method`), set by the chain. */
+  refusedBy: string | undefined
 
   constructor(code: ErrorCode, message?: string, headers?: Record<string, string | string[]>) {
     super(message ?? ERRORS[code].message)
@@ -91,6 +93,14 @@ export class RgError extends Error {
     this.code = code
     this.statusCode = ERRORS[code].status
     this.headers = headers ?? {}
+    this.refusedBy = undefined
+  }
+
+  /** The same error with more response headers (a 401's challenge added where it was refused). */
+  withHeaders(extra: Record<string, string | string[]>): RgError {
+    const copy = new RgError(this.code, this.message, { ...this.headers, ...extra })
+    copy.refusedBy = this.refusedBy
+    return copy
   }
 
   toJSON(): ErrorBody {

@@ -49,8 +49,9 @@ export function createForwardHandler(opts: ProxyPluginOptions, hooks: ForwardHoo
     const headers = buildUpstreamHeaders(raw.rawHeaders, {
       identityHeaders: policy.identityHeaders,
       // Whenever restgate vouches for the caller, Jira sees no other credential: a session that won over an
-      // Authorization header must not forward that header as a second identity.
-      dropAuthorization: auth !== null,
+      // Authorization header must not forward that header as a second identity. An anonymous request's
+      // Authorization header carries no credential (`Bearer `): nothing to forward either.
+      dropAuthorization: auth !== null || state.decision === 'anonymous',
       dropCookie: opts.sessionCookie(),
       host: policy.config.upstream.preserveHost ? request.headers.host : undefined,
       forwardedFor,

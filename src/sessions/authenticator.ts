@@ -27,7 +27,7 @@ const VERIFIED_SCHEMES = new Set(['basic', 'bearer', 'negotiate'])
 
 function decidesItself(authorization: string | undefined): boolean {
   const parsed = parseAuthorization(authorization)
-  return parsed !== undefined && parsed.value.length > 0 && VERIFIED_SCHEMES.has(parsed.scheme)
+  return parsed !== undefined && VERIFIED_SCHEMES.has(parsed.scheme)
 }
 
 function userAgentOf(req: AuthRequest): string | undefined {

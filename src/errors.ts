@@ -7,6 +7,8 @@ export const ERRORS = {
   RG_ERR_BAD_PATH: { status: 400, message: 'The request path cannot be read unambiguously' },
   RG_ERR_BAD_REQUEST: { status: 400, message: 'The request is not valid' },
   RG_ERR_HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are larger than server.maxHeaderBytes' },
+  RG_ERR_TOO_MANY_HEADERS: { status: 431, message: 'The request has more header lines than server.maxHeaders' },
+  RG_ERR_REQUEST_TIMEOUT: { status: 408, message: 'The request was not received in time: its headers or body arrived too slowly' },
   RG_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   RG_ERR_NOT_FOUND: { status: 404, message: 'No such resource' },
   RG_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed on this resource' },
@@ -16,6 +18,10 @@ export const ERRORS = {
   RG_ERR_UPSTREAM_UNAVAILABLE: { status: 502, message: 'The upstream application could not be reached' },
   RG_ERR_UPSTREAM_TIMEOUT: { status: 504, message: 'The upstream application did not answer in time' },
   RG_ERR_UPSTREAM_BAD_RESPONSE: { status: 502, message: 'The upstream application sent an invalid response' },
+  RG_ERR_UPSTREAM_BUSY: {
+    status: 503,
+    message: 'Every connection to the upstream application is busy and too many requests are waiting: try again shortly',
+  },
 
   // Identity
   RG_ERR_UNAUTHENTICATED: { status: 401, message: 'Authentication is required' },

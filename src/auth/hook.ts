@@ -24,6 +24,7 @@ export function authRequestOf(request: FastifyRequest, path: string = request.ur
     headers: request.headers,
     secure: request.protocol === 'https',
     log: request.log,
+    reqId: request.id,
   }
 }
 

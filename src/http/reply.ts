@@ -1,5 +1,5 @@
 // Sending restgate's own errors: JSON `{ code, message }`, the code's status, any challenge headers.
-import type { ServerResponse } from 'node:http'
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { FastifyReply } from 'fastify'
 import { ERRORS, RgError, type ErrorCode } from '../errors.js'
 import { browserSafeChallenge, challenges, fromPageScript } from '../policy/decide.js'
@@ -26,9 +26,10 @@ function lastChallenge(reply: FastifyReply): string[] {
 }
 
 /** For responses written outside Fastify's reply (the forwarder writes to the raw response). */
-export function writeRawError(res: ServerResponse, code: ErrorCode, message?: string): void {
+export function writeRawError(res: ServerResponse, code: ErrorCode, message?: string, headers?: OutgoingHttpHeaders): void {
   const body = JSON.stringify({ code, message: message ?? ERRORS[code].message })
   res.writeHead(ERRORS[code].status, {
+    ...headers,
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',

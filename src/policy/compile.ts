@@ -6,6 +6,7 @@ import { compileNetworkRule, type NetworkRule } from '../match/cidr.js'
 import { compilePathMatcher, type PathMatcher } from '../match/glob.js'
 import { compileUserAgentMatcher, type UserAgentMatcher } from '../match/user-agent.js'
 import { identityHeaderNames } from '../upstream/header-names.js'
+import type { QueueLimits } from '../upstream/queue.js'
 
 export interface Policy {
   readonly config: Config
@@ -23,9 +24,14 @@ export interface Policy {
   }
   /** Lower-case, '-' spelled names of every header only restgate may send upstream. */
   readonly identityHeaders: ReadonlySet<string>
+  /** How long and how many forwarded requests may wait for an upstream connection. */
+  readonly upstreamQueue: QueueLimits
+  /** How slowly a request body may arrive (http/slow-body.ts). */
+  readonly requestBody: { readonly timeoutMs: number; readonly minRate: number }
   readonly durations: {
     readonly upstreamTimeoutMs: number
     readonly keepAliveTimeoutMs: number
+    readonly headersTimeoutMs: number
     readonly requestTimeoutMs: number
     readonly drainTimeoutMs: number
     readonly sessionIdleMs: number
@@ -53,9 +59,12 @@ export function compilePolicy(config: Config): Policy {
       networks: compileNetworkRule(t.networks),
     }),
     identityHeaders: identityHeaderNames(config),
+    upstreamQueue: Object.freeze({ maxQueued: config.upstream.maxQueued, timeoutMs: durationMs(config.upstream.queueTimeout) }),
+    requestBody: Object.freeze({ timeoutMs: durationMs(config.server.bodyTimeout), minRate: config.server.minBodyRate }),
     durations: Object.freeze({
       upstreamTimeoutMs: durationMs(config.upstream.timeout),
       keepAliveTimeoutMs: durationMs(config.server.keepAliveTimeout),
+      headersTimeoutMs: durationMs(config.server.headersTimeout),
       requestTimeoutMs: durationMs(config.server.requestTimeout),
       drainTimeoutMs: durationMs(config.server.drainTimeout),
       sessionIdleMs: durationMs(config.sessions.idleTimeout),

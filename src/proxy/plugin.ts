@@ -57,6 +57,7 @@ export function createForwardHandler(opts: ProxyPluginOptions, hooks: ForwardHoo
       forwardedFor,
       forwardedProto: request.protocol,
       forwardedHost: request.host,
+      requestId: request.id,
       add: auth === null ? [] : identityHeaderValues(policy.config.identity, auth.identity, signer),
     })
     reply.hijack()
@@ -68,6 +69,8 @@ export function createForwardHandler(opts: ProxyPluginOptions, hooks: ForwardHoo
       // A scope that had to read the body first (the session login) hands it on as a Buffer.
       body: Buffer.isBuffer(request.body) ? request.body : hasBody(raw) ? raw : null,
       timeoutMs: policy.durations.upstreamTimeoutMs,
+      queue: policy.upstreamQueue,
+      requestId: request.id,
       responseHeaders: auth?.responseHeaders,
       onResponse: (status, ns) => {
         metrics.upstreamDuration.observe({ status }, Number(ns) / 1e9)
@@ -75,6 +78,9 @@ export function createForwardHandler(opts: ProxyPluginOptions, hooks: ForwardHoo
       },
       onFailure: (err, code) => {
         state.decision = code
+        // A request refused for a busy upstream is in the access line; a line each would flood the log
+        // exactly when the upstream is overloaded.
+        if (code === 'RG_ERR_UPSTREAM_BUSY') return
         request.log.warn({ reqId: request.id, err: { message: err.message, code: (err as { code?: string }).code } }, 'upstream request failed')
       },
     })

@@ -100,7 +100,7 @@ function sessionScope(deps: SessionResourceDeps, proxy: ProxyPluginOptions): (ap
       request.rg.decision = 'limited token'
       return sendError(reply, rgError('RG_ERR_TOKEN_SCOPE', 'A read-only or path-limited API token cannot open a session: send it with each request instead'))
     }
-    const { id, record } = await sessions.create(identity.user, 'token', request.ip)
+    const { id, record } = await sessions.create(identity.user, 'token', request.ip, request.id)
     request.rg.auth = { identity: { user: record.user, method: 'session', sessionKey: record.key }, consumed: 'authorization' }
     request.rg.decision = 'session created'
     const secure = cookieIsSecure(cfg.secure, request.protocol === 'https')
@@ -137,7 +137,7 @@ function sessionScope(deps: SessionResourceDeps, proxy: ProxyPluginOptions): (ap
     if (identity === undefined || identity.method !== 'session' || identity.sessionKey === undefined) return forwardHandler(request, reply)
     reply.header('cache-control', 'no-store')
     if (request.method === 'DELETE') {
-      await sessions.end(identity.sessionKey, request.ip)
+      await sessions.end(identity.sessionKey, request.ip, request.id)
       request.rg.decision = 'session ended'
       return reply.code(204).header('set-cookie', clearSessionCookie(authRequestOf(request))).send()
     }

@@ -60,7 +60,7 @@ export function pageSessions(service: SessionService): PageSessions {
 
     async issue(user, method, request, reply) {
       const cfg = request.rg.policy.config.sessions
-      const { id, record } = await service.create(user, method, request.ip)
+      const { id, record } = await service.create(user, method, request.ip, request.id)
       const secure = cookieIsSecure(cfg.secure, authRequestOf(request).secure)
       reply.header('set-cookie', sessionCookie(cfg.cookieName, id, record.absoluteExpiresAt - record.createdAt, secure))
       return { csrf: record.csrf, loginMethod: record.method }
@@ -72,7 +72,7 @@ export function pageSessions(service: SessionService): PageSessions {
     },
 
     async end(sessionKey, request, reply) {
-      await service.end(sessionKey, request.ip)
+      await service.end(sessionKey, request.ip, request.id)
       reply.header('set-cookie', clearSessionCookie(authRequestOf(request)))
     },
   }

@@ -3,12 +3,15 @@ import { readFileSync } from 'node:fs'
 import { Pool } from 'undici'
 import type { Config } from '../config/schema.js'
 import { durationMs } from '../config/duration.js'
+import { createUpstreamQueue, type UpstreamQueue } from './queue.js'
 
 export interface Upstream {
   readonly origin: string
   /** `host[:port]` of the upstream, for the Host header when it is not preserved. */
   readonly host: string
   readonly pool: Pool
+  /** Admission to the pool for forwarded requests: one exchange per connection, then a bounded wait. */
+  readonly queue: UpstreamQueue
   close(): Promise<void>
 }
 
@@ -35,6 +38,7 @@ export function createUpstream(config: Config['upstream']): Upstream {
     origin: url.origin,
     host: url.host,
     pool,
+    queue: createUpstreamQueue(config.connections),
     close: () => pool.close(),
   }
 }

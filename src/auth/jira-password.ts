@@ -66,7 +66,7 @@ export function createJiraPasswordAuthenticator(options: JiraPasswordOptions): A
     }
     if (status === 401 || status === 403) {
       req.log.info({ status, loginReason }, 'Jira refused a password for the management API')
-      const uncounted = await lockout?.fail(user, req.ip, req.policy)
+      const uncounted = await lockout?.fail(user, req.ip, req.policy, req.reqId)
       if (uncounted !== undefined) return uncounted
       if (loginReason?.includes('AUTHENTICATION_DENIED')) {
         return rgError('RG_ERR_LOGIN_FAILED', 'Jira wants a CAPTCHA for this user: log in to Jira in a browser once, then try again')

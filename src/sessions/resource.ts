@@ -44,7 +44,7 @@ function sessionScope(deps: SessionResourceDeps, proxy: ProxyPluginOptions): (ap
       if (user === undefined) return
       const policy = request.rg.policy
       if (status === 401 || status === 403) {
-        void lockout.fail(user, request.ip, policy).then((err) => {
+        void lockout.fail(user, request.ip, policy, request.id).then((err) => {
           if (err !== undefined) request.log.warn('a refused Jira password could not be counted towards the lockout')
         })
       } else if (status >= 200 && status < 300) void lockout.succeed(request.ip, policy)

@@ -201,6 +201,8 @@ function semanticChecks(c: Config, checkFiles: boolean): Check[] {
     const modes = [r.url, r.sentinels, r.cluster].filter((m) => m !== undefined).length
     if (modes !== 1) problem(['store', 'redis'], 'needs exactly one of url, sentinels (with name) or cluster')
     if (r.sentinels !== undefined && r.name === undefined) problem(['store', 'redis', 'name'], 'is required with sentinels')
+    const wait = durationMs(r.replicaTimeout)
+    if (wait < 1 || wait > 10_000) problem(['store', 'redis', 'replicaTimeout'], 'must be from 1ms to 10s')
   })
   checks.push((problem) => {
     if (c.apiTokens.defaultLifetimeDays > c.apiTokens.maxLifetimeDays) {

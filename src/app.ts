@@ -1,8 +1,9 @@
 // buildApp(deps): the whole HTTP surface as sibling encapsulated scopes, each with its own auth hook.
 // Nothing happens at import time and nothing here opens a socket: main.ts does that.
 import { readFileSync } from 'node:fs'
+import { STATUS_CODES, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyReply } from 'fastify'
 import type { Logger } from 'pino'
 import { ERRORS, RgError, isRgError, rgError, type ErrorCode } from './errors.js'
 import type { RuntimeHolder } from './reload/runtime.js'
@@ -18,8 +19,11 @@ import { createTunnels, type Tunnels } from './proxy/tunnels.js'
 import type { Product } from './policy/compile.js'
 import { watchResponse } from './http/access-log.js'
 import { createAccessLineWriter } from './observability/logger.js'
-import { sendError } from './http/reply.js'
+import { sendError, writeRawError } from './http/reply.js'
+import { createRequestIdGenerator, REQUEST_ID_HEADER } from './http/request-id.js'
+import { createBodyWatch, type SlowBody } from './http/slow-body.js'
 import './http/request-state.js'
+import { hasBody } from './proxy/forward.js'
 import { proxyPlugin, type ProxyPluginOptions } from './proxy/plugin.js'
 import type { IdentitySigner } from './upstream/identity.js'
 import type { OAuthSigner } from './upstream/oauth-box.js'
@@ -81,20 +85,57 @@ function clientErrorBody(code: ErrorCode): string {
   return JSON.stringify({ code, message: ERRORS[code].message })
 }
 
-/** Errors Node raises before a request exists (headers too large, malformed request line). */
+/** Node's client errors: the parser's (headers too large, a malformed request) and its timeouts. */
+const CLIENT_ERRORS: Readonly<Record<string, ErrorCode>> = {
+  HPE_HEADER_OVERFLOW: 'RG_ERR_HEADERS_TOO_LARGE',
+  // server.headersTimeout (headers, or nothing at all, too slow) or server.requestTimeout (the whole request).
+  ERR_HTTP_REQUEST_TIMEOUT: 'RG_ERR_REQUEST_TIMEOUT',
+}
+
+/**
+ * Errors Node raises on a connection outside any response: before a request exists (headers too large,
+ * a malformed request line, headers too slow), or when a request's body is too slow to arrive.
+ */
 function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return
-  const code: ErrorCode = err.code === 'HPE_HEADER_OVERFLOW' ? 'RG_ERR_HEADERS_TOO_LARGE' : 'RG_ERR_BAD_REQUEST'
+  const code: ErrorCode = CLIENT_ERRORS[err.code ?? ''] ?? 'RG_ERR_BAD_REQUEST'
   const status = ERRORS[code].status
   const body = clientErrorBody(code)
   this.log.info({ code, reason: err.code }, 'client error before request')
-  if (socket.writable) {
+  // A response already under way on this connection cannot be followed by another one: just close.
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage
+  if (socket.writable && (inFlight === undefined || inFlight === null || !inFlight.headersSent)) {
     socket.write(
-      `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
         `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     )
   }
   socket.destroy()
+}
+
+const SLOW_BODY: Record<SlowBody, (p: RuntimeHolder['current']['policy']) => string> = {
+  idle: (p) => `No request body arrived for ${p.requestBody.timeoutMs} ms (server.bodyTimeout): the connection is closed`,
+  rate: (p) => `The request body arrived slower than ${p.requestBody.minRate} bytes a second (server.minBodyRate): the connection is closed`,
+}
+
+/** A body too slow to arrive: 408 when no response has started, and the connection closed either way. */
+function refuseSlowBody(reply: FastifyReply, why: SlowBody): void {
+  const request = reply.request
+  const res = reply.raw
+  const socket = res.socket
+  request.rg.decision = `slow body (${why})`
+  request.log.info({ reqId: request.id, why, ip: request.ip }, 'request body too slow: closing the connection')
+  // Whoever reads the body (the forwarder's upstream request, a body parser) must hear that it ends here:
+  // once a response is complete Node no longer ends the request stream when the connection closes.
+  if (socket === null || socket.destroyed) request.raw.destroy()
+  else socket.once('close', () => request.raw.destroy())
+  if (!res.headersSent && !res.destroyed) {
+    // `Connection: close` makes Node close the socket once the answer is written.
+    writeRawError(res, 'RG_ERR_REQUEST_TIMEOUT', SLOW_BODY[why](request.rg.policy), { connection: 'close', [REQUEST_ID_HEADER]: request.id })
+    setTimeout(() => socket?.destroy(), 1000).unref()
+  } else {
+    res.destroy()
+  }
 }
 
 /** Fastify's own errors (bad JSON, schema validation, unsupported media type) in restgate's shape. */
@@ -124,15 +165,33 @@ function toRgError(err: Error & { code?: string; statusCode?: number; validation
   return rgError('RG_ERR_INTERNAL')
 }
 
+/**
+ * The listener's limits that a reload may change (server.headersTimeout, server.maxConnections): Node reads
+ * them from the server object as connections come and go.
+ */
+export function applyServerLimits(app: FastifyInstance, policy: RuntimeHolder['current']['policy']): void {
+  const server = app.server
+  server.headersTimeout = policy.durations.headersTimeoutMs
+  server.requestTimeout = policy.durations.requestTimeoutMs
+  server.keepAliveTimeout = policy.durations.keepAliveTimeoutMs
+  // Node's 0 would refuse every connection; restgate's 0 means no limit.
+  server.maxConnections = policy.config.server.maxConnections === 0 ? Infinity : policy.config.server.maxConnections
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const boot = deps.runtime.current
   const server = boot.config.server
   const durations = deps.runtime.current.policy.durations
   const trusted = compileCidrSet(server.trustedProxies)
-  const idPrefix = `${process.pid.toString(36)}-${Date.now().toString(36)}-`
-  let requestCounter = 0
   const lifecycle = deps.lifecycle ?? { closing: false }
   const accessLog = createAccessLineWriter(deps.logger)
+  const maxHeaderFields = server.maxHeaders * 2
+  const bodyWatch = createBodyWatch<FastifyReply>(refuseSlowBody)
+  const http = {
+    maxHeaderSize: server.maxHeaderBytes,
+    // How often Node looks for connections past headersTimeout or requestTimeout (its default is 30 s).
+    connectionsCheckingInterval: durations.headersTimeoutMs === 0 ? 1000 : Math.min(1000, Math.max(50, Math.floor(durations.headersTimeoutMs / 4))),
+  }
 
   const app = Fastify({
     loggerInstance: deps.logger,
@@ -140,7 +199,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Only listed proxies may set the client address (X-Forwarded-For), protocol and host.
     trustProxy: trusted.empty ? false : (address: string) => trusted.contains(address),
     rewriteUrl: canonicalRewrite,
-    genReqId: () => idPrefix + (++requestCounter).toString(36),
+    genReqId: createRequestIdGenerator(trusted) as (req: unknown) => string,
     keepAliveTimeout: durations.keepAliveTimeoutMs,
     requestTimeout: durations.requestTimeoutMs,
     return503OnClosing: false,
@@ -148,24 +207,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clientErrorHandler,
     routerOptions: { maxParamLength: 16 * 1024 },
     ...(server.tls !== undefined
-      ? {
-          https: {
-            cert: readFileSync(server.tls.cert),
-            key: readFileSync(server.tls.key),
-            maxHeaderSize: server.maxHeaderBytes,
-          },
-        }
-      : { http: { maxHeaderSize: server.maxHeaderBytes } }),
+      ? { https: { cert: readFileSync(server.tls.cert), key: readFileSync(server.tls.key), ...http } }
+      : { http }),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance
+  applyServerLimits(app, deps.runtime.current.policy)
+  // Node's own line limit (1,000) silently drops the lines past it (Node 20) or refuses them as too large
+  // (Node 24): off, so every line is seen (server.maxHeaderBytes still bounds them) and the root hook below
+  // refuses more than server.maxHeaders with its own code.
+  app.server.maxHeadersCount = 0
+  app.addHook('onClose', (_app, done) => {
+    bodyWatch.close()
+    done()
+  })
 
-  for (const [method, hasBody] of EXTRA_METHODS) app.addHttpMethod(method, { hasBody })
+  for (const [method, withBody] of EXTRA_METHODS) app.addHttpMethod(method, { hasBody: withBody })
 
   app.decorateRequest('rg', null as never)
   app.addHook('onRequest', (request, reply, done) => {
+    const policy = deps.runtime.current.policy
     const url = request.url
     const q = url.indexOf('?')
     request.rg = {
-      policy: deps.runtime.current.policy,
+      policy,
       startNs: process.hrtime.bigint(),
       routeClass: 'local',
       auth: null,
@@ -175,7 +238,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       path: q === -1 ? url : url.slice(0, q),
     }
     watchResponse(request, reply, deps.metrics, accessLog)
-    const bad = pathError(request.raw)
+    reply.header(REQUEST_ID_HEADER, request.id)
+    const raw = request.raw
+    if (raw.rawHeaders.length > maxHeaderFields) {
+      request.rg.decision = 'too many headers'
+      reply.header('connection', 'close')
+      sendError(reply, rgError('RG_ERR_TOO_MANY_HEADERS', `The request has more than ${server.maxHeaders} header lines (server.maxHeaders)`))
+      return
+    }
+    const bad = pathError(raw)
     if (bad !== undefined) {
       request.rg.decision = 'bad path'
       sendError(reply, rgError('RG_ERR_BAD_PATH', `The request path cannot be read unambiguously: ${bad}`))
@@ -199,6 +270,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       sendError(reply, rgError('RG_ERR_SHUTTING_DOWN'))
       return
     }
+    if (hasBody(raw)) bodyWatch.watch(reply, raw, policy.requestBody)
     done()
   })
 

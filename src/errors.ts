@@ -9,6 +9,8 @@ export const ERRORS = {
   RG_ERR_BAD_HOST: { status: 400, message: "The request's Host header is not a valid host[:port], or there is more than one" },
   RG_ERR_UPGRADE_REFUSED: { status: 400, message: 'Only WebSocket upgrades (GET with Upgrade: websocket) are passed on' },
   RG_ERR_HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are larger than server.maxHeaderBytes' },
+  RG_ERR_TOO_MANY_HEADERS: { status: 431, message: 'The request has more header lines than server.maxHeaders' },
+  RG_ERR_REQUEST_TIMEOUT: { status: 408, message: 'The request was not received in time: its headers or body arrived too slowly' },
   RG_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   RG_ERR_NOT_FOUND: { status: 404, message: 'No such resource' },
   RG_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed on this resource' },
@@ -22,6 +24,10 @@ export const ERRORS = {
   RG_ERR_UPSTREAM_UNAVAILABLE: { status: 502, message: 'The upstream application could not be reached' },
   RG_ERR_UPSTREAM_TIMEOUT: { status: 504, message: 'The upstream application did not answer in time' },
   RG_ERR_UPSTREAM_BAD_RESPONSE: { status: 502, message: 'The upstream application sent an invalid response' },
+  RG_ERR_UPSTREAM_BUSY: {
+    status: 503,
+    message: 'Every connection to the upstream application is busy and too many requests are waiting: try again shortly',
+  },
 
   // Identity
   RG_ERR_UNAUTHENTICATED: { status: 401, message: 'Authentication is required' },
@@ -90,6 +96,8 @@ export class RgError extends Error {
   readonly statusCode: number
   /** Extra response headers (challenges, Retry-After). */
   readonly headers: Readonly<Record<string, string | string[]>>
+  /** The authenticator that refused the credential (restgate_auth_failures_total's `method`), set by the chain. */
+  refusedBy: string | undefined
 
   constructor(code: ErrorCode, message?: string, headers?: Record<string, string | string[]>) {
     super(message ?? ERRORS[code].message)
@@ -97,6 +105,14 @@ export class RgError extends Error {
     this.code = code
     this.statusCode = ERRORS[code].status
     this.headers = headers ?? {}
+    this.refusedBy = undefined
+  }
+
+  /** The same error with more response headers (a 401's challenge added where it was refused). */
+  withHeaders(extra: Record<string, string | string[]>): RgError {
+    const copy = new RgError(this.code, this.message, { ...this.headers, ...extra })
+    copy.refusedBy = this.refusedBy
+    return copy
   }
 
   toJSON(): ErrorBody {

@@ -95,7 +95,7 @@ export async function start(options: StartOptions): Promise<Running> {
         logger.info('restgate stopped')
         logger.flush()
       })())
-    return { app, admin, url, adminUrl, runtime, logger, metrics, store, tokens, sessions, lockout, snapshots, checks, reload, close }
+    return { app, admin, url, adminUrl, runtime, logger, metrics, upstreams, store, tokens, sessions, lockout, snapshots, checks, reload, close }
   } catch (err) {
     await resources.close().catch((closeErr: Error) => logger.warn({ err: closeErr.message }, 'closing after a failed start failed'))
     throw err

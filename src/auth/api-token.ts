@@ -79,7 +79,7 @@ export function createApiTokenAuthenticator(deps: ApiTokenAuthDeps): TokenAuthen
   async function wrongSecret(req: AuthRequest, p: Presented, reason: string, message: string, tokenId?: number): Promise<RgError> {
     const refusal = refuse(req, 'RG_ERR_TOKEN_INVALID', reason, message, tokenId)
     if (lockout === undefined) return refusal
-    return (await lockout.fail(p.user, req.ip, req.policy)) ?? refusal
+    return (await lockout.fail(p.user, req.ip, req.policy, req.reqId)) ?? refusal
   }
 
   /** Checks on the token itself, before its owner's standing: a refusal, or undefined to go on. */

@@ -77,7 +77,7 @@ export function createJiraPasswordAuthenticator(options: JiraPasswordOptions): A
       if (name === undefined) {
         // Confluence answers an unrecognised caller as anonymous with 200: that confirms no password.
         if (product.type === 'confluence' && (body as { type?: unknown } | undefined)?.type === 'anonymous') {
-          const uncounted = await lockout?.fail(user, req.ip, req.policy)
+          const uncounted = await lockout?.fail(user, req.ip, req.policy, req.reqId)
           return uncounted ?? rgError('RG_ERR_LOGIN_FAILED')
         }
         return rgError('RG_ERR_UPSTREAM_BAD_RESPONSE', `${product.name} confirmed the password but did not say who the user is`)
@@ -88,7 +88,7 @@ export function createJiraPasswordAuthenticator(options: JiraPasswordOptions): A
     }
     if (status === 401 || status === 403) {
       req.log.info({ status, loginReason, product: product.name }, 'the product refused a password for the management API')
-      const uncounted = await lockout?.fail(user, req.ip, req.policy)
+      const uncounted = await lockout?.fail(user, req.ip, req.policy, req.reqId)
       if (uncounted !== undefined) return uncounted
       if (loginReason?.includes('AUTHENTICATION_DENIED')) {
         return rgError('RG_ERR_LOGIN_FAILED', 'Jira wants a CAPTCHA for this user: log in to Jira in a browser once, then try again')

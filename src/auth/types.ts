@@ -20,6 +20,8 @@ export interface AuthRequest {
   /** True when the client reached us over https (directly or through a trusted proxy). */
   readonly secure: boolean
   readonly log: FastifyBaseLogger
+  /** The request's id (X-Request-Id), for the audit lines a login writes. */
+  readonly reqId?: string
 }
 
 export type AuthOutcome = AuthSuccess | RgError | undefined

@@ -49,7 +49,7 @@ export interface Features {
 
 export async function setupFeatures(deps: FeatureDeps, resources: Resources): Promise<Features> {
   const { runtime, store, clock, logger, metrics, directory } = deps
-  const lockout = createLockoutService({ store, clock, logger })
+  const lockout = createLockoutService({ store, clock, logger, metrics })
   const tokens = await setupTokens({ runtime, store, clock, directory, metrics, logger, upstreams: deps.upstreams, lockout })
   resources.defer(() => tokens.close())
   const sessions = setupSessions({ runtime, store, clock, logger, hasher: tokens.service.hasher, tokens: tokens.authenticator, lockout })

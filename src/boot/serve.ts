@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { ReadinessCheck } from '../admin/server.js'
+import { applyServerLimits } from '../app.js'
 import { DEFAULT_DEBOUNCE_MS, watchPolicyFile, type PolicyWatcher } from '../config/watch.js'
 import type { ReloaderOptions } from '../reload/reloader.js'
 import type { RuntimeHolder } from '../reload/runtime.js'
@@ -38,7 +39,7 @@ export interface Servers {
 
 /**
  * What is read once rather than per request, applied right after a reload's swap: the log level and the
- * proxy's server timeouts. `servers` is filled in as they are built (a reload can only run after start-up).
+ * proxy listener's timeouts and connection limit. `servers` is filled in as they are built (a reload can only run after start-up).
  */
 export function liveSettings(logger: Logger, servers: Servers): NonNullable<ReloaderOptions['apply']> {
   return (next, previous) => {
@@ -48,10 +49,7 @@ export function liveSettings(logger: Logger, servers: Servers): NonNullable<Relo
       if (servers.app !== undefined) servers.app.log.level = level
       if (servers.admin !== undefined) servers.admin.log.level = level
     }
-    if (servers.app !== undefined) {
-      servers.app.server.keepAliveTimeout = next.policy.durations.keepAliveTimeoutMs
-      servers.app.server.requestTimeout = next.policy.durations.requestTimeoutMs
-    }
+    if (servers.app !== undefined) applyServerLimits(servers.app, next.policy)
   }
 }
 

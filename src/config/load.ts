@@ -224,6 +224,13 @@ function semanticChecks(c: Config, checkFiles: boolean): Check[] {
     }
   })
   checks.push((problem) => {
+    // Node reads the headers as part of the request: a longer header timeout would never apply.
+    const request = durationMs(c.server.requestTimeout)
+    if (request > 0 && durationMs(c.server.headersTimeout) > request) {
+      problem(['server', 'headersTimeout'], 'must not exceed server.requestTimeout')
+    }
+  })
+  checks.push((problem) => {
     if (c.kerberos.enabled && c.kerberos.keytab === undefined) {
       problem(['kerberos', 'keytab'], 'is required when kerberos.enabled is true')
     }

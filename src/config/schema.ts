@@ -77,7 +77,37 @@ const Server = Type.Object(
       description: "Largest request head accepted (431 above it): Kerberos tickets of users in many AD groups exceed Node's 16 KiB",
       ...rule('an integer from 8192 to 1048576 (bytes)'),
     }),
+    maxHeaders: Type.Integer({
+      minimum: 16,
+      maximum: 10000,
+      default: 100,
+      restart: true,
+      description:
+        "Most header lines a request may have (431 above it; Tomcat's default too). counted by restgate itself, since Node's own limit of 1,000 would drop the lines past it unseen",
+      ...rule('an integer from 16 to 10000'),
+    }),
+    maxConnections: Type.Integer({
+      minimum: 0,
+      maximum: 1000000,
+      default: 10000,
+      description:
+        'Open client connections per process, at most (`0`: no limit); past it new connections are closed at once, so a flood of idle ones cannot take the file descriptors and memory that requests to the upstream need',
+      ...rule('an integer from 0 to 1000000'),
+    }),
     keepAliveTimeout: Duration('72s', { description: "How long an idle client connection stays open: longer than the load balancer's idle timeout" }),
+    headersTimeout: Duration('20s', {
+      description: 'How long a client may take to send the request line and headers, from its first byte (or from connecting); 408 past it',
+    }),
+    bodyTimeout: Duration('20s', {
+      description: 'The longest pause allowed while a request body arrives, and the allowance before `server.minBodyRate` counts (408 past either; `0`: neither rule)',
+    }),
+    minBodyRate: Type.Integer({
+      minimum: 0,
+      maximum: 1073741824,
+      default: 500,
+      description: 'Bytes a second a request body must average after its first `server.bodyTimeout` (`0`: no rate); time restgate is not reading the body does not count',
+      ...rule('an integer from 0 (no minimum) to 1073741824 (bytes a second)'),
+    }),
     requestTimeout: Duration('5m', { description: 'How long a client may take to send a whole request, headers and body' }),
     drainTimeout: Duration('30s', { description: 'How long SIGTERM and SIGINT wait for requests in flight (and open WebSockets) before closing their connections' }),
     websocketIdleTimeout: Duration('10m', { description: 'A WebSocket through which nothing passed this long, either way, is closed' }),
@@ -132,8 +162,18 @@ const upstreamFields = {
     maximum: 4096,
     default: 128,
     restart: true,
-    description: 'Keep-alive connections to the upstream, at most',
+    description: 'Keep-alive connections to the upstream, at most; one request runs on each at a time, the others wait',
     ...rule('an integer 1-4096'),
+  }),
+  maxQueued: Type.Integer({
+    minimum: 0,
+    maximum: 100000,
+    default: 1000,
+    description: 'Requests that may wait for an upstream connection while every one is busy; one more is refused with 503 (`0`: none wait)',
+    ...rule('an integer 0-100000'),
+  }),
+  queueTimeout: Duration('10s', {
+    description: 'How long a request may wait for an upstream connection; past it, 503 and the request is not forwarded',
   }),
   preserveHost: Type.Boolean({ default: false, description: "Send the client's `Host` header instead of the upstream's" }),
   applicationName: Type.Optional(

@@ -64,7 +64,7 @@ function isPlain(path: string): boolean {
 
 /**
  * Turns a raw request target into the canonical path plus the untouched query string (with its '?').
- * Refuses: non-origin-form targets, '#', control characters, NUL (raw or %00), malformed percent escapes,
+ * Refuses: non-origin-form targets, '#' (also inside ';params'), control characters, NUL (raw or %00), malformed percent escapes,
  * encoded '/' or '\' (%2F, %5C), raw '\', empty segments ('//'), and '.'/'..' segments raw or encoded,
  * including ones that only appear after Tomcat strips ';params' ('..;x').
  */
@@ -76,6 +76,9 @@ export function canonicalizePath(target: string): CanonicalResult {
   if (query.includes('#') || query.includes('\0')) return fail('the query string contains # or NUL')
 
   if (isPlain(rawPath)) return { ok: true, path: rawPath, query, sessionParam: '' }
+  // Checked on the whole path, before `;parameters` are cut off below: a `#` inside one would otherwise
+  // vanish with it, and a target with a fragment has no one reading (clients never send one).
+  if (rawPath.includes('#')) return fail('# in the request target')
 
   const segments = rawPath.split('/')
   // segments[0] is the empty string before the leading '/'
@@ -124,7 +127,6 @@ export function canonicalizePath(target: string): CanonicalResult {
       }
       if (c < 0x21 || c === 0x7f) return fail('control character or space in the path')
       if (c === 0x5c) return fail('backslash in the path')
-      if (c === 0x23) return fail('# in the request target')
       if (c > 0x7e) {
         // Node hands raw bytes over as latin1 characters; encode them so the forwarded bytes are unchanged.
         if (c > 0xff) return fail('non-ASCII character in the path')

@@ -16,7 +16,10 @@ export interface Product extends ProductRef {
   readonly timeoutMs: number
   readonly preserveHost: boolean
   readonly applicationName: string
+  /** How long and how many forwarded requests may wait for one of its upstream connections. */
+  readonly queue: QueueLimits
 }
+import type { QueueLimits } from '../upstream/queue.js'
 
 export interface Policy {
   readonly config: Config
@@ -36,8 +39,11 @@ export interface Policy {
   readonly products: ReadonlyMap<string, Product>
   /** Lower-case, '-' spelled names of every header only restgate may send upstream. */
   readonly identityHeaders: ReadonlySet<string>
+  /** How slowly a request body may arrive (http/slow-body.ts). */
+  readonly requestBody: { readonly timeoutMs: number; readonly minRate: number }
   readonly durations: {
     readonly keepAliveTimeoutMs: number
+    readonly headersTimeoutMs: number
     readonly requestTimeoutMs: number
     readonly drainTimeoutMs: number
     readonly websocketIdleMs: number
@@ -67,8 +73,10 @@ export function compilePolicy(config: Config): Policy {
     }),
     products: compileProducts(config),
     identityHeaders: identityHeaderNames(config),
+    requestBody: Object.freeze({ timeoutMs: durationMs(config.server.bodyTimeout), minRate: config.server.minBodyRate }),
     durations: Object.freeze({
       keepAliveTimeoutMs: durationMs(config.server.keepAliveTimeout),
+      headersTimeoutMs: durationMs(config.server.headersTimeout),
       requestTimeoutMs: durationMs(config.server.requestTimeout),
       drainTimeoutMs: durationMs(config.server.drainTimeout),
       websocketIdleMs: durationMs(config.server.websocketIdleTimeout),
@@ -93,6 +101,7 @@ function compileProducts(config: Config): ReadonlyMap<string, Product> {
         timeoutMs: durationMs(p.section.timeout),
         preserveHost: p.section.preserveHost,
         applicationName: p.applicationName,
+        queue: Object.freeze({ maxQueued: p.section.maxQueued, timeoutMs: durationMs(p.section.queueTimeout) }),
       }),
     )
   }

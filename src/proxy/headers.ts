@@ -18,8 +18,33 @@ const HOP_BY_HOP = new Set([
   'http2-settings',
 ])
 
-/** Request headers restgate always sets itself from what it saw, so client copies are dropped. */
-const FORWARDING = new Set(['host', 'expect', 'forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-real-ip'])
+/**
+ * Request headers restgate always sets itself from what it saw, so client copies are dropped; X-Request-Id
+ * is restgate's own (accepted from a trusted proxy only, http/request-id.ts) and added back below.
+ */
+const FORWARDING = new Set([
+  'host',
+  'expect',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-real-ip',
+  'x-request-id',
+])
+
+/**
+ * Headers that some stacks read as the request's real URL instead of the request line: IIS URL Rewrite and
+ * ASP.NET, Symfony and Zend Framework until CVE-2018-14773 / ZF2018-01 (Yii, and some Java filters written
+ * for IIS front ends, the same). restgate decides on the request line's canonical path; a component behind
+ * it that honoured one of these would serve another URL than the one the rules were checked on. Jira
+ * ignores them, so nothing is lost by never forwarding a client's copy.
+ */
+const URL_OVERRIDES = new Set(['x-original-url', 'x-rewrite-url'])
+
+/** Every request header a client copy of which never goes upstream, whatever the policy: one lookup each. */
+const NEVER_FORWARDED: ReadonlySet<string> = new Set([...HOP_BY_HOP, ...FORWARDING, ...URL_OVERRIDES])
 
 /** Lower-cased names listed in Connection header values. */
 export function connectionTokens(values: readonly string[]): Set<string> | null {
@@ -49,6 +74,8 @@ export interface UpstreamHeaderOptions {
   readonly forwardedPort?: string
   /** An upgrade restgate passes on (a WebSocket): `Upgrade` and `Connection: upgrade` go upstream. */
   readonly keepUpgrade?: boolean
+  /** This request's id (X-Request-Id), for the upstream's own logs. */
+  readonly requestId: string
   /** Identity headers to add, as [name, value] pairs, after every removal. */
   readonly add: readonly string[]
 }
@@ -69,7 +96,7 @@ export function buildUpstreamHeaders(rawHeaders: readonly string[], opts: Upstre
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!
     const lower = normalizeHeaderName(name)
-    if (HOP_BY_HOP.has(lower) || FORWARDING.has(lower) || opts.identityHeaders.has(lower)) continue
+    if (NEVER_FORWARDED.has(lower) || opts.identityHeaders.has(lower)) continue
     if (named !== null && named.has(lower)) continue
     if (lower === 'authorization' && opts.dropAuthorization) continue
     let value = rawHeaders[i + 1]!
@@ -86,6 +113,7 @@ export function buildUpstreamHeaders(rawHeaders: readonly string[], opts: Upstre
   if (opts.forwardedPort !== undefined) out.push('x-forwarded-port', opts.forwardedPort)
   // Only the one token restgate checked (websocket): never a client's `Upgrade: websocket, h2c`.
   if (opts.keepUpgrade === true) out.push('connection', 'upgrade', 'upgrade', 'websocket')
+  out.push('x-request-id', opts.requestId)
   for (let i = 0; i < opts.add.length; i++) out.push(opts.add[i]!)
   return out
 }

@@ -55,8 +55,9 @@ export function upstreamHeadersFor(request: FastifyRequest, opts: ProxyPluginOpt
   return buildUpstreamHeaders(request.raw.rawHeaders, {
     identityHeaders: policy.identityHeaders,
     // Whenever restgate vouches for the caller, Jira sees no other credential: a session that won over an
-    // Authorization header must not forward that header as a second identity.
-    dropAuthorization: auth !== null,
+    // Authorization header must not forward that header as a second identity. An anonymous request's
+    // Authorization header carries no credential (`Bearer `): nothing to forward either.
+    dropAuthorization: auth !== null || state.decision === 'anonymous',
     dropCookie: opts.sessionCookie(),
     host: (state.product ?? opts.product).preserveHost ? front.host : undefined,
     forwardedFor,
@@ -64,6 +65,7 @@ export function upstreamHeadersFor(request: FastifyRequest, opts: ProxyPluginOpt
     forwardedHost: front.host,
     forwardedPort: String(front.port),
     keepUpgrade: line.keepUpgrade,
+    requestId: request.id,
     add: identityHeadersFor(request, opts, line),
   })
 }

@@ -37,6 +37,8 @@ export function createForwardHandler(opts: ProxyPluginOptions, hooks: ForwardHoo
       headers,
       body,
       timeoutMs: (state.product ?? opts.product).timeoutMs,
+      queue: (state.product ?? opts.product).queue,
+      requestId: request.id,
       responseHeaders: state.auth?.responseHeaders,
       // nginx's `proxy_redirect default`: a Tomcat without proxyName links to its own origin; the client
       // is sent to the same path at the address it used. Paths need no rewriting: they are the same here.
@@ -47,6 +49,9 @@ export function createForwardHandler(opts: ProxyPluginOptions, hooks: ForwardHoo
       },
       onFailure: (err, code) => {
         state.decision = code
+        // A request refused for a busy upstream is in the access line; a line each would flood the log
+        // exactly when the upstream is overloaded.
+        if (code === 'RG_ERR_UPSTREAM_BUSY') return
         request.log.warn({ reqId: request.id, err: { message: err.message, code: (err as { code?: string }).code } }, 'upstream request failed')
       },
     })

@@ -66,11 +66,21 @@ export function createReloader(options: ReloaderOptions): Reloader {
   const restartPaths = restartKeyPaths(ConfigSchema)
   let fingerprint = options.initialFingerprint ?? 'none'
 
+  // The policy in force at start-up was a successful load.
+  metrics.configLastReloadSuccess.set(runtime.current.loadedAt / 1000)
+  metrics.configLastReloadSuccessful.set(1)
+
+  function succeeded(): void {
+    metrics.configLastReloadSuccess.set(options.clock.now() / 1000)
+    metrics.configLastReloadSuccessful.set(1)
+  }
+
   function refuse(trigger: string, problems: readonly Problem[], start: bigint): ReloadResult {
     const lines = problems.map(formatProblem)
     runtime.stale = lines.join('; ')
     metrics.configReloads.inc({ result: 'failed' })
     metrics.configReloadFailures.inc()
+    metrics.configLastReloadSuccessful.set(0)
     const ms = elapsedMs(start)
     audit.error({ trigger, problems: lines, ms }, 'policy reload refused: keeping the policy in force')
     return { result: 'failed', applied: false, problems, changed: [], restartPending: [], ms }
@@ -108,6 +118,7 @@ export function createReloader(options: ReloaderOptions): Reloader {
 
     if (text === previous.text && prepared.fingerprint === fingerprint) {
       metrics.configReloads.inc({ result: 'unchanged' })
+      succeeded()
       const ms = elapsedMs(start)
       if (runtime.stale !== null) {
         runtime.stale = null
@@ -140,6 +151,7 @@ export function createReloader(options: ReloaderOptions): Reloader {
       logger.error({ err: (err as Error).message }, 'policy reloaded, but applying a live setting failed')
     }
     metrics.configReloads.inc({ result: 'applied' })
+    succeeded()
     const ms = elapsedMs(start)
     audit.info({ trigger, generation: next.generation, changed, restartPending, ms }, 'policy reloaded')
     for (const key of restartPending) {

@@ -44,7 +44,7 @@ function sessionScope(deps: SessionResourceDeps, proxy: ProxyPluginOptions): (ap
       if (user === undefined) return
       const policy = request.rg.policy
       if (status === 401 || status === 403) {
-        void lockout.fail(user, request.ip, policy).then((err) => {
+        void lockout.fail(user, request.ip, policy, request.id).then((err) => {
           if (err !== undefined) request.log.warn('a refused Jira password could not be counted towards the lockout')
         })
       } else if (status >= 200 && status < 300) void lockout.succeed(request.ip, policy)
@@ -100,7 +100,7 @@ function sessionScope(deps: SessionResourceDeps, proxy: ProxyPluginOptions): (ap
       request.rg.decision = 'limited token'
       return sendError(reply, rgError('RG_ERR_TOKEN_SCOPE', 'A read-only or path-limited API token cannot open a session: send it with each request instead'))
     }
-    const { id, record } = await sessions.create(identity.user, 'token', request.ip)
+    const { id, record } = await sessions.create(identity.user, 'token', request.ip, request.id)
     request.rg.auth = { identity: { user: record.user, method: 'session', sessionKey: record.key }, consumed: 'authorization' }
     request.rg.decision = 'session created'
     const secure = cookieIsSecure(cfg.secure, request.rg.front.proto === 'https')
@@ -136,7 +136,7 @@ function sessionScope(deps: SessionResourceDeps, proxy: ProxyPluginOptions): (ap
     if (identity === undefined || identity.method !== 'session' || identity.sessionKey === undefined) return forwardHandler(request, reply)
     reply.header('cache-control', 'no-store')
     if (request.method === 'DELETE') {
-      await sessions.end(identity.sessionKey, request.ip)
+      await sessions.end(identity.sessionKey, request.ip, request.id)
       request.rg.decision = 'session ended'
       return reply.code(204).header('set-cookie', clearSessionCookie(authRequestOf(request))).send()
     }

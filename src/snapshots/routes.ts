@@ -63,7 +63,7 @@ function context(request: FastifyRequest): ViewContext {
 }
 
 function actorOf(request: FastifyRequest): SnapshotActor {
-  return { actor: request.rg.auth!.identity.user, via: 'api', ip: request.ip }
+  return { actor: request.rg.auth!.identity.user, via: 'api', ip: request.ip, reqId: request.id }
 }
 
 export function snapshotRoutes(deps: SnapshotRouteDeps): FastifyPluginAsync {

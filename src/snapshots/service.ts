@@ -40,6 +40,8 @@ export interface SnapshotActor {
   readonly actor: string
   readonly via: 'api' | 'cli' | 'restgate'
   readonly ip?: string
+  /** The API request that asked. */
+  readonly reqId?: string
 }
 
 export interface SnapshotEntry {
@@ -118,7 +120,7 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
     const record: SnapshotRecord = { id, timeMillis: now, description, automatic: options.automatic ?? false, version: deps.version, text }
     await store.saveSnapshot(record)
     audit.info(
-      { event: 'snapshot.save', actor: who.actor, via: who.via, ip: who.ip, snapshotId: id, automatic: record.automatic, description },
+      { event: 'snapshot.save', actor: who.actor, via: who.via, ip: who.ip, reqId: who.reqId, snapshotId: id, automatic: record.automatic, description },
       `snapshot.save ${id} by ${who.actor}`,
     )
     await applyRetention(id)
@@ -130,7 +132,7 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
     if (snapshot === null) return { kind: 'unknown' }
     const problems = deps.check(snapshot.text)
     if (problems.length > 0) {
-      audit.warn({ event: 'snapshot.restore.refused', actor: who.actor, via: who.via, snapshotId: id, problems: problems.length }, `snapshot.restore ${id} refused: it does not validate`)
+      audit.warn({ event: 'snapshot.restore.refused', actor: who.actor, via: who.via, reqId: who.reqId, snapshotId: id, problems: problems.length }, `snapshot.restore ${id} refused: it does not validate`)
       return { kind: 'unreadable', problems }
     }
     let previous: Buffer
@@ -151,12 +153,12 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
         await writeFileAtomic(target.file, previous)
         await target.reload('snapshot restore rolled back')
         await store.deleteSnapshot(backup.id)
-        audit.warn({ event: 'snapshot.restore.refused', actor: who.actor, via: who.via, snapshotId: id }, `snapshot.restore ${id} refused by the reload: rolled back`)
+        audit.warn({ event: 'snapshot.restore.refused', actor: who.actor, via: who.via, reqId: who.reqId, snapshotId: id }, `snapshot.restore ${id} refused by the reload: rolled back`)
         return { kind: 'unreadable', problems: reload.problems }
       }
     }
     audit.info(
-      { event: 'snapshot.restore', actor: who.actor, via: who.via, ip: who.ip, snapshotId: id, backupId: backup.id, restartPending: reload?.restartPending },
+      { event: 'snapshot.restore', actor: who.actor, via: who.via, ip: who.ip, reqId: who.reqId, snapshotId: id, backupId: backup.id, restartPending: reload?.restartPending },
       `snapshot.restore ${id} by ${who.actor} (backup ${backup.id})`,
     )
     return { kind: 'restored', snapshot: metaOf(snapshot), backup: metaOf(backup), reload }

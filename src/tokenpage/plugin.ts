@@ -93,7 +93,7 @@ export function tokenPagePlugin(options: TokenPageOptions): FastifyPluginAsync<{
    */
   function refused(request: FastifyRequest, reply: FastifyReply, error: RgError): FastifyReply {
     const challenge = error.code === 'RG_ERR_SESSION_EXPIRED' ? negotiateChallenge(request.rg.policy, challengeRequest(request)) : undefined
-    return sendError(reply, challenge === undefined ? error : rgError(error.code, error.message, { ...error.headers, ...challenge }))
+    return sendError(reply, challenge === undefined ? error : error.withHeaders(challenge))
   }
 
   async function page(app: FastifyInstance, product: ProductRef): Promise<void> {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { Pool } from 'undici'
 import type { Config } from '../config/schema.js'
 import { durationMs } from '../config/duration.js'
+import { createUpstreamQueue, type UpstreamQueue } from './queue.js'
 
 /** One product's upstream section, in either form of the policy. */
 export type UpstreamSection = NonNullable<Config['upstream']>
@@ -14,6 +15,8 @@ export interface Upstream {
   readonly pool: Pool
   /** How a connection of its own is made (a WebSocket upgrade): the pool's TLS and connect timeout. */
   readonly connect: { readonly https: boolean; readonly hostname: string; readonly port: number; readonly timeoutMs: number; readonly tls: { readonly ca?: Buffer; readonly rejectUnauthorized: boolean } }
+  /** Admission to the pool for forwarded requests: one exchange per connection, then a bounded wait. */
+  readonly queue: UpstreamQueue
   close(): Promise<void>
 }
 
@@ -43,6 +46,7 @@ export function createUpstream(config: UpstreamSection, connections = config.con
       timeoutMs,
       tls: tlsOptions,
     },
+    queue: createUpstreamQueue(connections),
     close: () => pool.close(),
   }
 }

@@ -109,7 +109,8 @@ t.test('principal rules: realm refused, lowercase, principalMap, unusable result
 t.test('refusals before and by the acceptor carry their codes, metrics and a fix in the log', async (t) => {
   const pre = setup()
   t.equal(((await pre.run(policy(), { authorization: 'Negotiate TlRMTVNTUAAB' })) as RgError).code, 'RG_ERR_KERBEROS_NTLM')
-  t.equal(((await pre.run(policy(), { authorization: 'Negotiate' })) as RgError).code, 'RG_ERR_KERBEROS_MALFORMED')
+  t.equal(((await pre.run(policy(), { authorization: 'Negotiate !!' })) as RgError).code, 'RG_ERR_KERBEROS_MALFORMED')
+  t.equal(await pre.run(policy(), { authorization: 'Negotiate' }), undefined, 'a scheme with no token is no credential: not this authenticator\'s')
   t.equal(pre.accepted.length, 0, 'the acceptor never saw them')
   for (const [kind, code] of [
     ['replay', 'RG_ERR_KERBEROS_REPLAY'],

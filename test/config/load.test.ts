@@ -88,6 +88,13 @@ t.test('missing required keys and cross-key rules', async (t) => {
     'store.redis (line 2): needs exactly one of url, sentinels (with name) or cluster',
   ])
   t.same(problems(MIN + 'server: { port: 9090 }\n'), ['server.admin.port (line 2): must differ from server.port'])
+  t.same(problems(MIN + 'server: { headersTimeout: 10m, requestTimeout: 5m }\n'), ['server.headersTimeout (line 2): must not exceed server.requestTimeout'])
+  t.same(problems(MIN + 'server: { headersTimeout: 10m, requestTimeout: 0 }\n'), [], 'no request timeout: any header timeout')
+  t.same(problems('server: { maxHeaders: 8, minBodyRate: -1 }\nupstream: { url: "http://jira:8080", maxQueued: -1 }\n'), [
+    'server.maxHeaders (line 1): must be an integer from 16 to 10000',
+    'server.minBodyRate (line 1): must be an integer from 0 (no minimum) to 1073741824 (bytes a second)',
+    'upstream.maxQueued (line 2): must be an integer 0-100000',
+  ])
 })
 
 t.test('store.redis: replicas a confirmed write waits for, by default and as set; bad values named with their line', async (t) => {

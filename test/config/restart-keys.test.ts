@@ -23,6 +23,7 @@ t.test('the restart-only keys, derived from the schema', async (t) => {
     'server.tls',
     'server.trustedProxies',
     'server.maxHeaderBytes',
+    'server.maxHeaders',
     'server.workers',
     'server.admin.enabled',
     'server.admin.host',

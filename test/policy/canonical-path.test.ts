@@ -57,6 +57,9 @@ const refused: Array<[string, RegExp]> = [
   ['/rest/%', /malformed percent/],
   ['/rest/a#frag', /#/],
   ['/rest/a?x=1#frag', /#/],
+  ['/rest/api/2/issue;x#y/TEST-1', /#/],
+  ['/rest/api/2/issue/TEST-1;jsessionid=A#frag', /#/],
+  ['/rest/api;#/2', /#/],
   ['/rest/\u0100', /non-ASCII/],
 ]
 

@@ -2,7 +2,7 @@
 import t from 'tap'
 import { parseConfig } from '../../src/config/load.js'
 import { compilePolicy, type Policy } from '../../src/policy/compile.js'
-import { decideUnclaimed, isProtected, kerberosApplies, kerberosChallenges } from '../../src/policy/decide.js'
+import { browserSafeChallenge, challenges, decideUnclaimed, isProtected, kerberosApplies, kerberosChallenges } from '../../src/policy/decide.js'
 
 function policy(yaml: string): Policy {
   const r = parseConfig(`upstream: { url: "http://jira:8080" }\n${yaml}`, { checkFiles: false })
@@ -87,4 +87,23 @@ t.test('where anonymous is denied, a scheme Jira would ignore counts as no crede
   }
   const open = policy(kerberos)
   t.equal(decideUnclaimed(open, { path: '/rest/api/2/issue/X', ip: '10.66.1.1', userAgent: undefined, authScheme: 'negotiate' }).action, 'pass', 'anonymous: passthrough')
+})
+
+t.test('every 401 has a challenge: Negotiate where it applies, Basic when offered, else Bearer', async (t) => {
+  const p = policy(kerberos)
+  const here = { path: '/rest/api/2/issue/X', ip: '10.1.1.1', userAgent: 'curl/8' }
+  t.same(challenges(p, here, true), ['Negotiate', 'Basic realm="restgate"'])
+  t.same(challenges(p, here, false), ['Negotiate'])
+  const java = { ...here, userAgent: 'Java/17.0.15' }
+  t.same(challenges(p, java, false), ['Bearer realm="restgate"'], 'an excluded user agent is not offered Negotiate first')
+  t.same(challenges(p, { ...java, refusedScheme: 'negotiate' }, false), ['Negotiate'], 'but is after it sent a Negotiate token')
+  t.same(challenges(p, { ...here, ip: '192.0.2.1', refusedScheme: 'negotiate' }, false), ['Bearer realm="restgate"'], 'not where Kerberos does not apply')
+  t.equal(browserSafeChallenge(policy('server: { realm: "Jira tools" }\n')), 'Bearer realm="Jira tools"')
+  const none = policy('anonymous: deny\npasswords: deny\napiTokens: { basic: false }\n')
+  const d = decideUnclaimed(none, { path: '/rest/api/2/x', ip: '192.0.2.1', userAgent: undefined, authScheme: undefined })
+  t.equal(d.action, 'deny')
+  if (d.action === 'deny') t.same(d.error.headers['www-authenticate'], ['Bearer realm="restgate"'], 'never an empty header')
+  const pw = decideUnclaimed(policy('passwords: deny\n'), { path: '/rest/api/2/x', ip: '192.0.2.1', userAgent: undefined, authScheme: 'basic' })
+  if (pw.action === 'deny') t.same(pw.error.headers['www-authenticate'], ['Basic realm="restgate"'], 'passwords: deny offers Basic for a token')
+  t.equal(pw.action, 'deny')
 })

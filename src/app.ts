@@ -12,6 +12,7 @@ import type { Authenticator } from './auth/types.js'
 import { createGate } from './auth/hook.js'
 import { compileCidrSet } from './match/cidr.js'
 import { canonicalRewrite, pathError } from './http/canonical.js'
+import { proxyTrust } from './http/trust.js'
 import { watchResponse } from './http/access-log.js'
 import { createAccessLineWriter } from './observability/logger.js'
 import { sendError } from './http/reply.js'
@@ -120,7 +121,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger,
     logController: new LogController({ disableRequestLogging: true }),
     // Only listed proxies may set the client address (X-Forwarded-For), protocol and host.
-    trustProxy: trusted.empty ? false : (address: string) => trusted.contains(address),
+    trustProxy: proxyTrust(trusted),
     rewriteUrl: canonicalRewrite,
     genReqId: () => idPrefix + (++requestCounter).toString(36),
     keepAliveTimeout: durations.keepAliveTimeoutMs,

@@ -151,6 +151,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       routeClass: 'local',
       auth: null,
       decision: undefined,
+      original: undefined,
     }
     watchResponse(request, reply, deps.metrics, accessLog)
     const bad = pathError(request.raw)

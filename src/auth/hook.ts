@@ -13,12 +13,15 @@ import { decideUnclaimed, identityRequired } from '../policy/decide.js'
 import { runChainFrom } from './chain.js'
 import type { AuthOutcome, AuthRequest, Authenticator } from './types.js'
 
-/** The request as the authenticators see it; `path` is the canonical path decided on (the request's own). */
-export function authRequestOf(request: FastifyRequest, path: string = request.url.split('?', 1)[0]!): AuthRequest {
+/**
+ * The request as the authenticators see it. `path` is the canonical path decided on and `method` its method:
+ * the request's own, or those of the request it stands for (a forward-auth request's original).
+ */
+export function authRequestOf(request: FastifyRequest, path: string = request.url.split('?', 1)[0]!, method: string = request.method): AuthRequest {
   return {
     policy: request.rg.policy,
     path,
-    method: request.method,
+    method,
     ip: request.ip,
     headers: request.headers,
     secure: request.protocol === 'https',
@@ -70,6 +73,11 @@ export interface Gate {
   decide(req: AuthRequest): Verdict | Promise<Verdict>
   /** As an onRequest hook, callback style: a synchronous verdict costs no promise. */
   hook(request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void
+  /**
+   * The hook's work for a request that stands for another one, described by the scope: a forward-auth
+   * request carries the original method and URI, and its headers are the original request's.
+   */
+  hookOn(request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void, described: AuthRequest): void
   /** The same as an async function, for a scope's own hook: the reply when it was answered here. */
   check(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>
 }
@@ -135,28 +143,33 @@ export function createGate(options: GateOptions): Gate {
     return true
   }
 
+  function hookOn(request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void, described: AuthRequest): void {
+    if (refusedDuplicate(request, reply)) return
+    const verdict = decide(described)
+    if (!(verdict instanceof Promise)) {
+      if (!apply(request, reply, verdict)) done()
+      return
+    }
+    verdict.then(
+      (v) => {
+        let answered: boolean
+        try {
+          answered = apply(request, reply, v)
+        } catch (err) {
+          done(err as Error)
+          return
+        }
+        if (!answered) done()
+      },
+      (err: unknown) => done(err as Error),
+    )
+  }
+
   return {
     decide,
+    hookOn,
     hook(request, reply, done) {
-      if (refusedDuplicate(request, reply)) return
-      const verdict = decide(authRequestOf(request))
-      if (!(verdict instanceof Promise)) {
-        if (!apply(request, reply, verdict)) done()
-        return
-      }
-      verdict.then(
-        (v) => {
-          let answered: boolean
-          try {
-            answered = apply(request, reply, v)
-          } catch (err) {
-            done(err as Error)
-            return
-          }
-          if (!answered) done()
-        },
-        (err: unknown) => done(err as Error),
-      )
+      hookOn(request, reply, done, authRequestOf(request))
     },
     async check(request, reply) {
       if (refusedDuplicate(request, reply)) return reply

@@ -7,6 +7,7 @@ import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document } fro
 import { ConfigSchema, SCHEMA_ANNOTATIONS, type Config } from './schema.js'
 import { closest, formatPath, locate, type PathSegment, type Problem } from './problems.js'
 import { durationMs } from './duration.js'
+import { FORWARD_AUTH_PATH } from './paths.js'
 import { parseCidr } from '../match/cidr.js'
 import { globToRegexSource } from '../match/glob.js'
 import { userAgentRuleSource } from '../match/user-agent.js'
@@ -223,6 +224,17 @@ function semanticChecks(c: Config, checkFiles: boolean): Check[] {
   })
   checks.push((problem) => {
     if (c.tokenPage.path.startsWith('/rest/')) problem(['tokenPage', 'path'], 'must not be under /rest/')
+  })
+  checks.push((problem) => {
+    if (!c.forwardAuth.enabled) return
+    // Without a trusted front proxy every auth request would be refused: say so before it starts.
+    if (c.server.trustedProxies.length === 0) {
+      problem(['forwardAuth', 'enabled'], 'needs server.trustedProxies: auth requests are answered only for the front proxies listed there')
+    }
+    const p = c.tokenPage.path
+    if (c.tokenPage.enabled && (p === FORWARD_AUTH_PATH || p.startsWith(FORWARD_AUTH_PATH + '/'))) {
+      problem(['tokenPage', 'path'], `must not be ${FORWARD_AUTH_PATH} or under it while forwardAuth.enabled is true`)
+    }
   })
   checks.push(readable(['server', 'tls', 'cert'], () => c.server.tls?.cert))
   checks.push(readable(['server', 'tls', 'key'], () => c.server.tls?.key))

@@ -2,7 +2,7 @@
 import type { Policy } from '../policy/compile.js'
 import type { AuthSuccess } from '../model/identity.js'
 
-export type RouteClass = 'proxy' | 'api' | 'session' | 'page' | 'local'
+export type RouteClass = 'proxy' | 'api' | 'session' | 'page' | 'auth' | 'local'
 
 export interface RequestState {
   /** The policy this request is decided under, start to finish. */
@@ -12,6 +12,8 @@ export interface RequestState {
   auth: AuthSuccess | null
   /** Why the request was refused or passed on, for the access log. */
   decision: string | undefined
+  /** A forward-auth request: the method and canonical path of the request it stands for (what was decided). */
+  original: string | undefined
 }
 
 declare module 'fastify' {

@@ -24,7 +24,8 @@ export interface ProxyPluginOptions {
   readonly directory?: Directory
 }
 
-function peerAddress(request: FastifyRequest): string {
+/** The address of the connection's other end (a front proxy's, when there is one), IPv4-mapped as IPv4. */
+export function peerAddress(request: FastifyRequest): string {
   const a = request.socket.remoteAddress ?? ''
   return a.startsWith('::ffff:') ? a.slice(7) : a
 }

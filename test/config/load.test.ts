@@ -89,6 +89,19 @@ t.test('missing required keys and cross-key rules', async (t) => {
   t.same(problems(MIN + 'server: { port: 9090 }\n'), ['server.admin.port (line 2): must differ from server.port'])
 })
 
+t.test('forwardAuth: on only with a trusted front proxy, and the token page kept off its path', async (t) => {
+  t.same(problems(MIN + 'forwardAuth:\n  enabled: true\n'), [
+    'forwardAuth.enabled (line 3): needs server.trustedProxies: auth requests are answered only for the front proxies listed there',
+  ])
+  t.same(problems(MIN + 'server: { trustedProxies: [10.0.0.5] }\nforwardAuth: { enabled: true }\ntokenPage: { path: /restgate/auth/tokens }\n'), [
+    'tokenPage.path (line 4): must not be /restgate/auth or under it while forwardAuth.enabled is true',
+  ])
+  t.same(problems(MIN + 'server: { trustedProxies: [10.0.0.5] }\nforwardAuth: { enabled: true }\n'), [])
+  t.same(problems(MIN + 'forwardAuth: { path: /auth }\n'), ['forwardAuth.path (line 2): unknown key'])
+  const r = parseConfig(MIN, { env: {} })
+  t.equal(r.ok && r.config.forwardAuth.enabled, false, 'off by default')
+})
+
 t.test('files the policy names must be readable', async (t) => {
   const out = problems(MIN + 'server: { tls: { cert: /nonexistent/cert.pem, key: /nonexistent/key.pem } }\n')
   t.same(out, [

@@ -2,8 +2,8 @@
 # Gets a fresh Debian/Ubuntu machine ready: system packages, Node.js, npm packages, build. Idempotent and
 # quick when everything is in place, so `npm start` and `npm test` can always call it first.
 #   scripts/setup.sh          to run restgate (the Kerberos binding builds against libkrb5-dev)
-#   scripts/setup.sh --test   also Redis, an MIT KDC, Kerberos and Python clients, Chromium
-#   scripts/setup.sh --bench  also wrk and the servers the benchmark starts (Apache httpd as the peer)
+#   scripts/setup.sh --test   also Redis, an MIT KDC, Kerberos and Python clients, Chromium, nginx
+#   scripts/setup.sh --bench  also wrk and the servers the benchmark starts (Apache httpd as the peer, nginx)
 # Node.js: scripts/node.sh (the one on PATH when new enough, else the pinned release into .node/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,8 +12,8 @@ mode=${1:-run}
 need=(g++ make python3 libkrb5-dev)
 case "$mode" in
   run) ;;
-  --test) need+=(curl wrk redis-server redis-tools krb5-kdc krb5-admin-server krb5-user python3-requests-kerberos chromium fonts-dejavu-core) ;;
-  --bench) need+=(curl wrk redis-server redis-tools krb5-kdc krb5-admin-server krb5-user apache2 libapache2-mod-auth-gssapi) ;;
+  --test) need+=(curl wrk redis-server redis-tools krb5-kdc krb5-admin-server krb5-user python3-requests-kerberos chromium fonts-dejavu-core nginx openssl) ;;
+  --bench) need+=(curl wrk redis-server redis-tools krb5-kdc krb5-admin-server krb5-user apache2 libapache2-mod-auth-gssapi nginx) ;;
   *) echo "usage: scripts/setup.sh [--test|--bench]" >&2; exit 2 ;;
 esac
 

@@ -32,7 +32,8 @@ const policy = testPolicy(stub.url, {
   forwardAuth: { enabled: true },
   // /rest/** is protected (Kerberos and tokens apply there) and needs a login; the rest is open.
   anonymous: 'deny',
-  kerberos: { enabled: true, keytab: kdc.keytab, servicePrincipal: 'HTTP@localhost', replayCacheDir: tempDir(t) },
+  // A Kerberos login also opens a session: its Set-Cookie must reach the client through nginx.
+  kerberos: { enabled: true, keytab: kdc.keytab, servicePrincipal: 'HTTP@localhost', replayCacheDir: tempDir(t), sessions: true },
   lockout: { maxFailures: 3 },
 })
 const rg = await startRestgate(t, policy)
@@ -115,6 +116,14 @@ t.test('curl --negotiate through nginx: Jira sees the user, never the ticket; th
   t.equal(jira.headers['authorization'], undefined, 'the consumed ticket stays with restgate')
   const line = await rg.logs.waitFor((l) => l['class'] === 'auth' && l['user'] === 'alice')
   t.equal(line['original'], 'GET /rest/api/2/myself', 'the access line names the request decided on')
+
+  // kerberos.sessions: the handshake's Set-Cookie, on the 200 through nginx; the cookie alone then logs in.
+  const set = /\r?\nSet-Cookie: (RESTGATE_SESSION=[^;]+);[^\r\n]*Secure/i.exec(r.text)
+  t.ok(set, 'the session cookie reached the client, Secure (the client used https)')
+  const again = await get(`${front.url}/rest/api/2/issue/TEST-0`, { headers: { cookie: set![1]! } })
+  t.equal(again.status, 200)
+  t.equal(seen().at(-1)!.headers['x-forwarded-auth'], 'session')
+  t.equal(seen().at(-1)!.headers['cookie'], undefined, "restgate's cookie stays with restgate")
 })
 
 for (const mode of ['REQUIRED', 'OPTIONAL'] as const) {
@@ -317,6 +326,20 @@ t.test('a front proxy outside server.trustedProxies gets 403, never a 200', asyn
   t.equal(res.status, 403)
   t.equal(res.json()['code'], 'RG_ERR_UNTRUSTED_PROXY')
   t.equal(seen().length, 0)
+})
+
+t.test('without the Authorization line, the token restgate consumed reaches Jira', async (t) => {
+  const careless = await startFrontNginx(t, {
+    restgate: rgAddress,
+    jira: `127.0.0.1:${stub.port}`,
+    tls,
+    edit: (block) => replaceOnce(block, '        proxy_set_header Authorization $rg_authorization;\n', ''),
+  })
+  const seen = watch()
+  const res = await get(`${careless.url}/rest/api/2/issue/TEST-8`, { headers: { authorization: bearer(token) } })
+  t.equal(res.status, 200)
+  t.equal(seen()[0]!.headers['x-forwarded-user'], 'alice')
+  t.equal(seen()[0]!.headers['authorization'], bearer(token), 'Jira sees a credential it would count as a failed login')
 })
 
 t.test('unsafe: proxy_pass with a URI part lets an anonymous request reach a protected path', async (t) => {

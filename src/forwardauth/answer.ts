@@ -33,28 +33,34 @@ export interface AnswerInput {
   readonly envoy: boolean
 }
 
-export function answerHeaders(a: AnswerInput): Record<string, string | readonly string[]> {
-  const out: Record<string, string | readonly string[]> = {}
+/** The answer's headers as a flat [name, value, ...] list, ready for writeHead. */
+export function answerHeaders(a: AnswerInput): string[] {
   const auth = a.auth
+  const out = auth === null ? [] : identityHeaderValues(a.policy.config.identity, auth.identity, a.signer)
   if (auth !== null) {
-    const pairs = identityHeaderValues(a.policy.config.identity, auth.identity, a.signer)
-    for (let i = 0; i < pairs.length; i += 2) out[pairs[i]!] = pairs[i + 1]!
     const response = auth.responseHeaders
-    if (response !== undefined) for (const name in response) out[name] = response[name]!
+    if (response !== undefined) {
+      for (const name in response) {
+        const v = response[name]!
+        if (typeof v === 'string') out.push(name, v)
+        else for (const one of v) out.push(name, one)
+      }
+    }
   } else if (a.authorization !== undefined) {
-    out['authorization'] = a.authorization
+    out.push('authorization', a.authorization)
   }
   if (a.cookie !== undefined) {
     const kept = a.sessionCookie === undefined ? a.cookie : removeCookie(a.cookie, a.sessionCookie)
-    if (kept !== null) out['cookie'] = kept
+    if (kept !== null) out.push('cookie', kept)
   }
   if (a.envoy) {
-    const set = new Set(Object.keys(out).map(normalizeHeaderName))
+    const set = new Set<string>()
+    for (let i = 0; i < out.length; i += 2) set.add(normalizeHeaderName(out[i]!))
     const remove: string[] = []
     for (const name of a.policy.identityHeaders) if (!set.has(name)) remove.push(name)
     if (!set.has('authorization') && a.authorization !== undefined) remove.push('authorization')
     if (!set.has('cookie') && a.cookie !== undefined) remove.push('cookie')
-    if (remove.length > 0) out[ENVOY_HEADERS_TO_REMOVE] = remove.join(', ')
+    if (remove.length > 0) out.push(ENVOY_HEADERS_TO_REMOVE, remove.join(', '))
   }
   return out
 }

@@ -53,6 +53,6 @@ export async function tokenRestgate(
     storePolicy = { type: 'embedded', path }
   }
   const { secrets } = await seedTokens(target, hashKeyFile, count, sent, scope)
-  const rg = await ctx.restgate(name, { policy: { ...extra, store: storePolicy, apiTokens: { enabled: true, hashKeyFile } } })
+  const rg = await ctx.restgate(name, { policy: { store: storePolicy, apiTokens: { enabled: true, hashKeyFile }, ...extra } })
   return { rg, secrets }
 }

@@ -202,6 +202,8 @@ function semanticChecks(c: Config, checkFiles: boolean): Check[] {
     const modes = [r.url, r.sentinels, r.cluster].filter((m) => m !== undefined).length
     if (modes !== 1) problem(['store', 'redis'], 'needs exactly one of url, sentinels (with name) or cluster')
     if (r.sentinels !== undefined && r.name === undefined) problem(['store', 'redis', 'name'], 'is required with sentinels')
+    const wait = durationMs(r.replicaTimeout)
+    if (wait < 1 || wait > 10_000) problem(['store', 'redis', 'replicaTimeout'], 'must be from 1ms to 10s')
   })
   checks.push((problem) => {
     if (c.apiTokens.defaultLifetimeDays > c.apiTokens.maxLifetimeDays) {
@@ -230,6 +232,11 @@ function semanticChecks(c: Config, checkFiles: boolean): Check[] {
     // Without a trusted front proxy every auth request would be refused: say so before it starts.
     if (c.server.trustedProxies.length === 0) {
       problem(['forwardAuth', 'enabled'], 'needs server.trustedProxies: auth requests are answered only for the front proxies listed there')
+    }
+    // An OAuth signature covers the target restgate sends (with xoauth_requestor_id added) and a form body:
+    // a front proxy forwards the client's request as it is, so it would reach Jira unsigned.
+    if (c.identity.oauth !== undefined) {
+      problem(['forwardAuth', 'enabled'], 'cannot be used with identity.oauth: only a request restgate forwards itself can be OAuth-signed (use identity.signing beside a front proxy)')
     }
     const p = c.tokenPage.path
     if (c.tokenPage.enabled && (p === FORWARD_AUTH_PATH || p.startsWith(FORWARD_AUTH_PATH + '/'))) {

@@ -160,7 +160,31 @@ const Identity = Type.Object(
           keyFile: FilePath('Key shared with the upstream (32+ random bytes); read again on every reload'),
           header: HeaderName('X-Restgate-Assertion', { description: 'Header that carries the signed assertion' }),
         },
-        { additionalProperties: false, description: 'Add a signed identity assertion (HMAC-SHA-256) the upstream can verify' },
+        { additionalProperties: false, description: 'Add a signed identity assertion (HMAC-SHA-256 over user, method, time and the request line) for the authenticators in integrations/atlassian' },
+      ),
+    ),
+    // Two-legged OAuth 1.0a with user impersonation (an Application Link in Jira): every request restgate
+    // authenticated is signed as its user; requests it did not authenticate never are.
+    oauth: Type.Optional(
+      Type.Object(
+        {
+          consumerKey: Type.String({
+            minLength: 1,
+            maxLength: 200,
+            pattern: '^[^\\x00-\\x1f\\x7f]+$',
+            description: "Consumer key of the Application Link's incoming OAuth (with \"Allow user impersonation\")",
+            ...rule("the Application Link's consumer key (printable, at most 200 characters)"),
+          }),
+          privateKeyFile: FilePath('PEM RSA private key (2048 bits or more) whose public key the link holds; read again on every reload'),
+          baseUrl: Type.Optional(
+            Type.String({
+              format: 'origin-url',
+              description: "Origin signed instead of `upstream.url`: what Jira believes it serves when its Tomcat connector sets `proxyName`, `proxyPort` and `scheme`",
+              ...rule("the origin Jira believes it serves (its connector's scheme://proxyName:proxyPort), like https://jira.example.com"),
+            }),
+          ),
+        },
+        { additionalProperties: false, description: 'Sign every request restgate authenticated with OAuth 1.0a (RSA-SHA1) as its user' },
       ),
     ),
   },
@@ -171,6 +195,9 @@ const HostPort = Type.Object(
   { host: NonEmpty({ description: 'Host name or address' }), port: Port(6379, { description: 'Port' }) },
   { additionalProperties: false },
 )
+
+/** How long a Redis write waits for its replicas by default; also what the store assumes when not told. */
+export const DEFAULT_REPLICA_TIMEOUT = '500ms'
 
 const Store = Type.Object(
   {
@@ -202,6 +229,18 @@ const Store = Type.Object(
           password: Type.Optional(Type.String({ description: 'Redis password (write `${VAR}` and keep it in the environment)' })),
           db: Type.Optional(Type.Integer({ minimum: 0, maximum: 15, description: 'Database number', ...rule('an integer 0-15') })),
           keyPrefix: Type.String({ default: 'restgate:', description: 'Prefix of every key, to share a Redis' }),
+          // A confirmed write is on this many replicas (WAIT) before its 2xx. No default here, because the
+          // right one depends on the mode: 1 with sentinels or cluster (a failover promotes a replica), 0 with
+          // url (a lone server has none to wait for). See docs/stores.md.
+          minReplicas: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              maximum: 16,
+              description: 'Replicas that must acknowledge a write before it is confirmed; default 1 with sentinels or cluster, 0 with url',
+              ...rule('an integer 0-16'),
+            }),
+          ),
+          replicaTimeout: Duration(DEFAULT_REPLICA_TIMEOUT, { description: 'How long a write waits for its replicas before it is refused (503); 1ms to 10s' }),
           tls: Type.Optional(
             Type.Object(
               {

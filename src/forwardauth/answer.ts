@@ -14,7 +14,7 @@
 import type { AuthSuccess } from '../model/identity.js'
 import type { Policy } from '../policy/compile.js'
 import { removeCookie } from '../proxy/headers.js'
-import { identityHeaderValues, type IdentitySigner } from '../upstream/identity.js'
+import { identityHeaderValues, type IdentitySigner, type SignedRequest } from '../upstream/identity.js'
 import { normalizeHeaderName } from '../upstream/header-names.js'
 
 export const ENVOY_HEADERS_TO_REMOVE = 'x-envoy-auth-headers-to-remove'
@@ -29,6 +29,8 @@ export interface AnswerInput {
   /** restgate's session cookie name: removed from the Cookie the upstream sees, sessions on or off. */
   readonly sessionCookie: string | undefined
   readonly signer: IdentitySigner | undefined
+  /** The original request as the front proxy forwards it: what the signed assertion covers. */
+  readonly request: SignedRequest
   /** Envoy: name every governed header the answer does not set, for removal. */
   readonly envoy: boolean
 }
@@ -36,7 +38,7 @@ export interface AnswerInput {
 /** The answer's headers as a flat [name, value, ...] list, ready for writeHead. */
 export function answerHeaders(a: AnswerInput): string[] {
   const auth = a.auth
-  const out = auth === null ? [] : identityHeaderValues(a.policy.config.identity, auth.identity, a.signer)
+  const out = auth === null ? [] : identityHeaderValues(a.policy.config.identity, auth.identity, a.signer, a.request)
   if (auth !== null) {
     const response = auth.responseHeaders
     if (response !== undefined) {

@@ -20,6 +20,11 @@ export interface Original {
   readonly method: string
   /** The original canonical path, what every rule is decided on. */
   readonly path: string
+  /**
+   * The original target as the front proxy forwards it (path and query, not canonicalised): what the
+   * signed assertion covers, since the application's verifier reads the request it receives.
+   */
+  readonly target: string
 }
 
 // RFC 9110 §5.6.2 token: a method is nothing else.
@@ -53,10 +58,10 @@ export function envoyForm(url: string): boolean {
 
 /**
  * The original request of an auth request. `method` and `url` are the auth request's own (its URL already
- * canonical: restgate's router only sees canonical targets), `headers` its headers, which are the original
- * request's as the front proxy passed them on.
+ * canonical: restgate's router only sees canonical targets), `rawUrl` that URL as received, `headers` its
+ * headers, which are the original request's as the front proxy passed them on.
  */
-export function readOriginal(method: string, url: string, headers: IncomingHttpHeaders): Original | RgError {
+export function readOriginal(method: string, url: string, headers: IncomingHttpHeaders, rawUrl: string = url): Original | RgError {
   const uri = header(headers, 'x-original-uri')
   const forwardedUri = header(headers, 'x-forwarded-uri')
   const suffix = envoyForm(url) ? url.slice(FORWARD_AUTH_PATH.length) : undefined
@@ -72,7 +77,7 @@ export function readOriginal(method: string, url: string, headers: IncomingHttpH
   }
   if (suffix !== undefined) {
     // Canonical already, with the rest of the auth request's URL; the query plays no part in a decision.
-    return { front: 'envoy', method, path: suffix.split('?', 1)[0]! }
+    return { front: 'envoy', method, path: suffix.split('?', 1)[0]!, target: rawUrl.slice(FORWARD_AUTH_PATH.length) }
   }
   const nginx = uri !== undefined
   const target = nginx ? uri : forwardedUri!
@@ -80,5 +85,5 @@ export function readOriginal(method: string, url: string, headers: IncomingHttpH
   if (typeof m !== 'string') return m
   const path = pathFrom(target, nginx ? 'X-Original-URI' : 'X-Forwarded-Uri')
   if (typeof path !== 'string') return path
-  return { front: nginx ? 'nginx' : 'traefik', method: m, path }
+  return { front: nginx ? 'nginx' : 'traefik', method: m, path, target }
 }

@@ -40,13 +40,13 @@ export async function forwardAuthScope(app: FastifyInstance, opts: ProxyPluginOp
       sendError(reply, rgError('RG_ERR_UNTRUSTED_PROXY'))
       return
     }
-    const original = readOriginal(request.method, request.url, request.headers)
+    const original = readOriginal(request.method, request.url, request.headers, request.raw.url)
     if (original instanceof RgError) {
       state.decision = original.code
       sendError(reply, original)
       return
     }
-    state.original = `${original.method} ${original.path}`
+    state.original = original
     gate.hookOn(request, reply, done, authRequestOf(request, original.path, original.method))
   })
   if (opts.directory !== undefined) app.addHook('onRequest', createGroupsHook(opts.directory))
@@ -65,13 +65,15 @@ export async function forwardAuthScope(app: FastifyInstance, opts: ProxyPluginOp
   // Fastify's reply machinery would cost more than the decision itself.
   const answer = (request: FastifyRequest, reply: FastifyReply): void => {
     const headers = request.headers
+    const state = request.rg
     const out = answerHeaders({
-      policy: request.rg.policy,
-      auth: request.rg.auth,
+      policy: state.policy,
+      auth: state.auth,
       authorization: headers.authorization,
       cookie: headers.cookie,
       sessionCookie: opts.sessionCookie(),
       signer,
+      request: { method: state.original!.method, target: state.original!.target },
       envoy: envoyForm(request.url),
     })
     out.push('content-length', '0')

@@ -12,8 +12,17 @@ export interface RequestState {
   auth: AuthSuccess | null
   /** Why the request was refused or passed on, for the access log. */
   decision: string | undefined
-  /** A forward-auth request: the method and canonical path of the request it stands for (what was decided). */
-  original: string | undefined
+  /**
+   * A forward-auth request: the request it stands for, its method, the canonical path decided on, and the
+   * target as the front proxy forwards it.
+   */
+  original: OriginalRequest | undefined
+}
+
+export interface OriginalRequest {
+  readonly method: string
+  readonly path: string
+  readonly target: string
 }
 
 declare module 'fastify' {

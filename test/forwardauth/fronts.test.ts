@@ -17,6 +17,7 @@ import { FORWARD_AUTH_DOC } from '../helpers/nginx.js'
 import { basic, bearer } from '../helpers/tokens.js'
 import { loginCookie } from '../helpers/sessions.js'
 import { tempDir } from '../helpers/tmp.js'
+import { readAssertion } from '../helpers/assertion.js'
 
 type Headers = Record<string, string>
 
@@ -115,7 +116,8 @@ t.test('Traefik: an API token, with spoofed identity headers in every spelling G
   t.equal(jira['x-forwarded-user'], 'alice')
   t.equal(jira['x-forwarded-auth'], 'token')
   t.equal(jira['x-forwarded-groups'], 'jira-users')
-  t.match(jira['x-restgate-assertion'], /^v1;user=alice;method=token;/)
+  const assertion = readAssertion(readFileSync(keyFile), jira['x-restgate-assertion'], { method: 'GET', target: client.uri })
+  t.match(assertion, { user: 'alice', method: 'token' }, 'signed for the request line Traefik forwards to Jira')
   t.equal(jira['x_forwarded_user'], undefined, 'the regex removed the underscore spelling')
   t.equal(jira['authorization'], undefined, 'the consumed token does not reach Jira')
   t.equal(jira['cookie'], 'JSESSIONID=j1')
@@ -213,6 +215,7 @@ t.test('Envoy: an API token; the consumed Authorization and every spoofed identi
   t.equal(jira['x-forwarded-user'], 'alice')
   t.equal(jira['x-forwarded-auth'], 'token')
   t.equal(jira['x-forwarded-groups'], 'jira-users')
+  t.match(readAssertion(readFileSync(keyFile), jira['x-restgate-assertion'], { method: 'GET', target: client.uri }), { user: 'alice' })
   t.equal(jira['authorization'], undefined)
   t.equal(jira['cookie'], 'JSESSIONID=j2')
 })

@@ -5,7 +5,9 @@
 // table, refusals, and the unsafe variants the page warns about, each shown to leak or break.
 import t from 'tap'
 import { execFile } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { connect } from 'node:tls'
 import { promisify } from 'node:util'
 import { startKdc } from '../helpers/kdc.js'
@@ -18,6 +20,7 @@ import { TOKENS_API, basic, bearer } from '../helpers/tokens.js'
 import { cookiePair } from '../helpers/sessions.js'
 import { repoPath } from '../helpers/paths.js'
 import { tempDir } from '../helpers/tmp.js'
+import { readAssertion } from '../helpers/assertion.js'
 
 const exec = promisify(execFile)
 const kdc = await startKdc(t)
@@ -25,6 +28,9 @@ const stub = await startStubJira(t)
 stub.users.set('alice', { password: 'alice-jira-pw', groups: ['jira-users'] })
 stub.users.set('bob', { password: 'bob-jira-pw' })
 const tls = await localhostCertificate(t)
+const keyDir = tempDir(t)
+const keyFile = join(keyDir, 'signing.key')
+writeFileSync(keyFile, randomBytes(32))
 const ca = readFileSync(tls.cert)
 
 const policy = testPolicy(stub.url, {
@@ -35,6 +41,7 @@ const policy = testPolicy(stub.url, {
   // A Kerberos login also opens a session: its Set-Cookie must reach the client through nginx.
   kerberos: { enabled: true, keytab: kdc.keytab, servicePrincipal: 'HTTP@localhost', replayCacheDir: tempDir(t), sessions: true },
   lockout: { maxFailures: 3 },
+  identity: { signing: { keyFile } },
 })
 const rg = await startRestgate(t, policy)
 const rgAddress = new URL(rg.url).host
@@ -152,7 +159,16 @@ t.test('API tokens through nginx, in Basic and in Bearer: Jira sees the user and
     t.equal(jira.headers['x-forwarded-user'], 'alice')
     t.equal(jira.headers['x-forwarded-auth'], 'token')
     t.equal(jira.headers['authorization'], undefined, 'the token restgate consumed does not reach Jira')
+    t.match(readAssertion(readFileSync(keyFile), jira.headers['x-restgate-assertion'], { method: 'GET', target: jira.url }), { user: 'alice', method: 'token' },
+      "the assertion verifies against the request line Jira received")
   }
+  // A target Jira receives as sent, not as restgate reads it: the assertion is signed for what Jira gets.
+  const seen = watch()
+  await get(`${front.url}/rest/api/2/issue;jsessionid=J1/TEST-1`, { method: 'DELETE', headers: { authorization: bearer(token) } })
+  const jira = seen()[0]!
+  t.equal(jira.url, '/rest/api/2/issue;jsessionid=J1/TEST-1')
+  t.ok(readAssertion(readFileSync(keyFile), jira.headers['x-restgate-assertion'], { method: 'DELETE', target: jira.url }), 'signed for DELETE and the raw target')
+  t.notOk(readAssertion(readFileSync(keyFile), jira.headers['x-restgate-assertion'], { method: 'GET', target: jira.url }), 'and for nothing else')
 })
 
 t.test('a Jira password passes through untouched, and Jira answers for it', async (t) => {
@@ -221,7 +237,8 @@ t.test('spoofed identity headers never reach Jira, in any case, count or spellin
     t.equal(jira.headers['x-forwarded-user'], authorization === undefined ? undefined : 'alice')
     t.equal(jira.headers['x-forwarded-auth'], authorization === undefined ? undefined : 'token')
     t.equal(jira.headers['x-forwarded-groups'], undefined)
-    t.equal(jira.headers['x-restgate-assertion'], undefined)
+    if (authorization === undefined) t.equal(jira.headers['x-restgate-assertion'], undefined)
+    else t.ok(readAssertion(readFileSync(keyFile), jira.headers['x-restgate-assertion'], { method: 'GET', target: path }), "restgate's assertion, not the client's")
     t.notOk(jira.rawHeaders.some((h, i) => i % 2 === 0 && /^x_forwarded_user$/i.test(h)), 'nginx drops underscore spellings')
   }
 })

@@ -4,20 +4,27 @@ import t from 'tap'
 import { RgError } from '../../src/errors.js'
 import { readOriginal } from '../../src/forwardauth/original.js'
 
-t.test('nginx, Traefik and Envoy each give one original method and canonical path', async (t) => {
+t.test('nginx, Traefik and Envoy each give one original method, canonical path and forwarded target', async (t) => {
   t.same(readOriginal('GET', '/restgate/auth', { 'x-original-uri': '/rest/api/2/issue;jsessionid=A/X-1?f=1', 'x-original-method': 'DELETE' }), {
     front: 'nginx',
     method: 'DELETE',
     path: '/rest/api/2/issue/X-1',
+    target: '/rest/api/2/issue;jsessionid=A/X-1?f=1',
   })
   t.same(readOriginal('GET', '/restgate/auth', { 'x-forwarded-uri': '/rest/%61pi/2', 'x-forwarded-method': 'PROPFIND' }), {
     front: 'traefik',
     method: 'PROPFIND',
     path: '/rest/api/2',
+    target: '/rest/%61pi/2',
   })
-  t.same(readOriginal('POST', '/restgate/auth/rest/api/2/issue?expand=x', {}), { front: 'envoy', method: 'POST', path: '/rest/api/2/issue' })
-  t.same(readOriginal('GET', '/restgate/auth/', {}), { front: 'envoy', method: 'GET', path: '/' })
-  t.same(readOriginal('GET', '/restgate/auth?x=1', { 'x-original-uri': '/a', 'x-original-method': 'GET' }), { front: 'nginx', method: 'GET', path: '/a' })
+  t.same(readOriginal('POST', '/restgate/auth/rest/api/2/issue?expand=x', {}, '/restgate/auth/rest/%61pi/2/issue?expand=x'), {
+    front: 'envoy',
+    method: 'POST',
+    path: '/rest/api/2/issue',
+    target: '/rest/%61pi/2/issue?expand=x',
+  })
+  t.same(readOriginal('GET', '/restgate/auth/', {}), { front: 'envoy', method: 'GET', path: '/', target: '/' })
+  t.same(readOriginal('GET', '/restgate/auth?x=1', { 'x-original-uri': '/a', 'x-original-method': 'GET' }), { front: 'nginx', method: 'GET', path: '/a', target: '/a' })
 })
 
 t.test('the method is named as sent, never upper-cased into a safe one', async (t) => {

@@ -275,6 +275,14 @@ t.test('bad input is 400 JSON, never a 200', async (t) => {
   }
 })
 
+t.test('two Authorization headers (Go hands both to the auth request): refused before any is read', async (t) => {
+  const res = await httpRequest(`${rg.url}/restgate/auth`, {
+    headers: ['X-Forwarded-Uri', '/rest/api/2/issue/X', 'X-Forwarded-Method', 'GET', 'Authorization', bearer(token), 'Authorization', basic('admin', 'x')],
+  })
+  t.equal(res.status, 401)
+  t.equal(res.json()['code'], 'RG_ERR_BAD_CREDENTIALS')
+})
+
 t.test('an auth request from an address outside server.trustedProxies: 403 JSON, even with a good token', async (t) => {
   const strict = await startRestgate(t, testPolicy(stub.url, { server: { trustedProxies: ['10.0.0.0/8'] }, forwardAuth: { enabled: true } }))
   const res = await httpRequest(`${strict.url}/restgate/auth`, { headers: { 'x-original-uri': '/secure/Dashboard.jspa', 'x-original-method': 'GET' } })

@@ -11,7 +11,7 @@ import { RgError, rgError } from '../errors.js'
 import { authRequestOf } from '../auth/hook.js'
 import { FORWARD_AUTH_PATH } from '../config/paths.js'
 import { createGroupsHook } from '../directory/groups-hook.js'
-import { sendError } from '../http/reply.js'
+import { sendError, writeRawError } from '../http/reply.js'
 import { peerAddress, type ProxyPluginOptions } from '../proxy/plugin.js'
 import { answerHeaders } from './answer.js'
 import { envoyForm, readOriginal } from './original.js'
@@ -78,7 +78,15 @@ export async function forwardAuthScope(app: FastifyInstance, opts: ProxyPluginOp
     })
     out.push('content-length', '0')
     reply.hijack()
-    reply.raw.writeHead(200, out)
+    try {
+      reply.raw.writeHead(200, out)
+    } catch (err) {
+      // A value no header can carry (a user name outside Latin-1, say): never a 200 without its headers.
+      state.decision = 'RG_ERR_INTERNAL'
+      request.log.error({ err: (err as Error).message }, 'forward-auth answer could not be written')
+      writeRawError(reply.raw, 'RG_ERR_INTERNAL')
+      return
+    }
     reply.raw.end()
   }
   app.all(FORWARD_AUTH_PATH, answer)

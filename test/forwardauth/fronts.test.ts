@@ -283,6 +283,14 @@ t.test('two Authorization headers (Go hands both to the auth request): refused b
   t.equal(res.json()['code'], 'RG_ERR_BAD_CREDENTIALS')
 })
 
+t.test('a user name no header can carry: 500 JSON, never a 200 without its identity headers', async (t) => {
+  const { secret } = await rg.tokens.service.create('\u0141ukasz', {}, policy)
+  const res = await callTraefik({ method: 'GET', uri: '/rest/api/2/myself', headers: { Authorization: bearer(secret) } })
+  t.equal(res.status, 500)
+  t.equal(res.json()['code'], 'RG_ERR_INTERNAL')
+  t.equal(res.headers['x-forwarded-user'], undefined)
+})
+
 t.test('an auth request from an address outside server.trustedProxies: 403 JSON, even with a good token', async (t) => {
   const strict = await startRestgate(t, testPolicy(stub.url, { server: { trustedProxies: ['10.0.0.0/8'] }, forwardAuth: { enabled: true } }))
   const res = await httpRequest(`${strict.url}/restgate/auth`, { headers: { 'x-original-uri': '/secure/Dashboard.jspa', 'x-original-method': 'GET' } })

@@ -6,6 +6,7 @@ import os from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CASES, REFERENCE_IDS, baselineCase } from './cases.js'
+import { FORWARD_AUTH_PAIRS, NGINX_ALONE } from './forward-auth-cases.js'
 import { PEER_PAIRS } from './peer-cases.js'
 import { Harness, runRounds, type CaseResult } from './harness.js'
 import { parseBenchArgs, USAGE, type BenchOptions } from './options.js'
@@ -50,7 +51,7 @@ function results(results: readonly CaseResult[], opts: BenchOptions, machine: st
   const peers = peerRows(results, PEER_PAIRS)
   const peer = peers.length === 0 ? undefined : peerTable(peers)
   const peerHead = 'restgate beside Apache httpd 2.4 + mod_auth_gssapi + mod_proxy (same stub, same KDC, every process on every core):'
-  const targets = targetTable(rows, results, PEER_PAIRS)
+  const targets = targetTable(rows, results, PEER_PAIRS, { alone: NGINX_ALONE, pairs: FORWARD_AUTH_PAIRS })
   const command = ['npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' ')
   const how = `${opts.rounds} rounds of ${opts.durationS} s per case at ${opts.connections} connections (wrk, ${opts.threads} thread${opts.threads === 1 ? '' : 's'}); figures are medians of rounds, ratios are medians of per-round ratios.`
   const text = [

@@ -3,6 +3,8 @@
 #   scripts/profile.sh [seconds=5] [out-dir]
 # TOKEN=1 scripts/profile.sh ... profiles case 4e instead: one API token in Basic, a cache hit.
 # SESSION=1 scripts/profile.sh ... profiles case 5: a session cookie (logged in once with a token), a cache hit.
+# FORWARD_AUTH=1 (with TOKEN=1 or SESSION=1) profiles the forward-auth endpoint instead (cases n2, n3 without
+# nginx): wrk sends the auth requests nginx would, to /restgate/auth.
 # Prints CPU µs per request and the top self-time entries; leaves the .cpuprofile in out-dir for DevTools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,8 +17,10 @@ mkdir -p "$out"
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 stub=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 tokens_enabled=false; [ -n "${TOKEN:-}${SESSION:-}" ] && tokens_enabled=true
+forward_auth=false; [ -n "${FORWARD_AUTH:-}" ] && forward_auth=true
 cat > "$out/policy.yaml" <<YAML
-server: { host: 127.0.0.1, port: $port, admin: { enabled: false } }
+server: { host: 127.0.0.1, port: $port, admin: { enabled: false }, trustedProxies: [127.0.0.1/32] }
+forwardAuth: { enabled: $forward_auth }
 upstream: { url: "http://127.0.0.1:$stub" }
 store: { type: embedded, path: $out/rg.db }
 kerberos: { enabled: false }
@@ -49,6 +53,10 @@ cpus=$(nproc)
 pin_rg=$((cpus - 1)); pin_rest=0
 [ "$cpus" -gt 1 ] && taskset -a -p -c $pin_rg $rg_pid >/dev/null && taskset -a -p -c $pin_rest $stub_pid >/dev/null
 url="http://127.0.0.1:$port/rest/api/2/issue/BENCH-42"
+if [ -n "${FORWARD_AUTH:-}" ]; then
+  url="http://127.0.0.1:$port/restgate/auth"
+  auth+=(-H "X-Original-URI: /rest/api/2/issue/BENCH-42" -H "X-Original-Method: GET")
+fi
 taskset -c $pin_rest wrk -t1 -c32 -d2s "${auth[@]}" "$url" >/dev/null
 ticks() { awk '{print $14 + $15}' "/proc/$rg_pid/stat"; }
 before=$(ticks)

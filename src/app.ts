@@ -16,6 +16,7 @@ import { canonicalRewrite, pathError } from './http/canonical.js'
 import { frontOf, peerOf, type Front } from './http/front.js'
 import { routeUpgrades, upgradeError } from './http/upgrade.js'
 import { createTunnels, type Tunnels } from './proxy/tunnels.js'
+import { proxyTrust } from './http/trust.js'
 import type { Product } from './policy/compile.js'
 import { watchResponse } from './http/access-log.js'
 import { createAccessLineWriter } from './observability/logger.js'
@@ -197,7 +198,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger,
     logController: new LogController({ disableRequestLogging: true }),
     // Only listed proxies may set the client address (X-Forwarded-For), protocol and host.
-    trustProxy: trusted.empty ? false : (address: string) => trusted.contains(address),
+    trustProxy: proxyTrust(trusted),
     rewriteUrl: canonicalRewrite,
     genReqId: createRequestIdGenerator(trusted) as (req: unknown) => string,
     keepAliveTimeout: durations.keepAliveTimeoutMs,
@@ -236,6 +237,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       front: NO_FRONT,
       product: null,
       path: q === -1 ? url : url.slice(0, q),
+      original: undefined,
     }
     watchResponse(request, reply, deps.metrics, accessLog)
     reply.header(REQUEST_ID_HEADER, request.id)

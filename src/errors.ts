@@ -43,6 +43,10 @@ export const ERRORS = {
     message: 'Too many failed logins: try again later or ask an administrator to clear the lockout',
   },
   RG_ERR_CSRF: { status: 403, message: 'Missing or wrong CSRF token: reload the page and try again' },
+  RG_ERR_UNTRUSTED_PROXY: {
+    status: 403,
+    message: 'Auth requests are answered only for the front proxies listed in server.trustedProxies',
+  },
 
   // API tokens
   RG_ERR_TOKEN_INVALID: { status: 401, message: 'The API token is not valid' },

@@ -15,10 +15,11 @@ import { runChainFrom } from './chain.js'
 import type { AuthOutcome, AuthRequest, Authenticator } from './types.js'
 
 /**
- * The request as the authenticators see it; `path` is the canonical path decided on: the request's own
- * within its product's context path (what every path rule is relative to).
+ * The request as the authenticators see it. `path` is the canonical path decided on, within the product's
+ * context path (what every path rule is relative to), and `method` its method: the request's own, or those
+ * of the request it stands for (a forward-auth request's original).
  */
-export function authRequestOf(request: FastifyRequest, path: string = request.rg.path): AuthRequest {
+export function authRequestOf(request: FastifyRequest, path: string = request.rg.path, method: string = request.method): AuthRequest {
   const product = request.rg.product
   // Only product scopes authenticate: a request outside every product is a 404 before any hook asks.
   if (product === null) throw new Error('authRequestOf outside a product scope')
@@ -26,7 +27,7 @@ export function authRequestOf(request: FastifyRequest, path: string = request.rg
     policy: request.rg.policy,
     product,
     path,
-    method: request.method,
+    method,
     ip: request.ip,
     headers: request.headers,
     secure: request.rg.front.proto === 'https',
@@ -83,6 +84,11 @@ export interface Gate {
   decide(req: AuthRequest): Verdict | Promise<Verdict>
   /** As an onRequest hook, callback style: a synchronous verdict costs no promise. */
   hook(request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void
+  /**
+   * The hook's work for a request that stands for another one, described by the scope: a forward-auth
+   * request carries the original method and URI, and its headers are the original request's.
+   */
+  hookOn(request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void, described: AuthRequest): void
   /** The same as an async function, for a scope's own hook: the reply when it was answered here. */
   check(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>
 }
@@ -156,28 +162,33 @@ export function createGate(options: GateOptions): Gate {
     return true
   }
 
+  function hookOn(request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void, described: AuthRequest): void {
+    if (refusedDuplicate(request, reply)) return
+    const verdict = decide(described)
+    if (!(verdict instanceof Promise)) {
+      if (!apply(request, reply, verdict)) done()
+      return
+    }
+    verdict.then(
+      (v) => {
+        let answered: boolean
+        try {
+          answered = apply(request, reply, v)
+        } catch (err) {
+          done(err as Error)
+          return
+        }
+        if (!answered) done()
+      },
+      (err: unknown) => done(err as Error),
+    )
+  }
+
   return {
     decide,
+    hookOn,
     hook(request, reply, done) {
-      if (refusedDuplicate(request, reply)) return
-      const verdict = decide(authRequestOf(request))
-      if (!(verdict instanceof Promise)) {
-        if (!apply(request, reply, verdict)) done()
-        return
-      }
-      verdict.then(
-        (v) => {
-          let answered: boolean
-          try {
-            answered = apply(request, reply, v)
-          } catch (err) {
-            done(err as Error)
-            return
-          }
-          if (!answered) done()
-        },
-        (err: unknown) => done(err as Error),
-      )
+      hookOn(request, reply, done, authRequestOf(request))
     },
     async check(request, reply) {
       if (refusedDuplicate(request, reply)) return reply

@@ -1,6 +1,7 @@
 // The features a running restgate is made of, built in the order they need each other: lockout, API
-// tokens, sessions, Kerberos, snapshots, the token page; then the chains (boot/chains.ts) and what
-// buildApp registers. Each feature that holds timers or caches registers its close on the stack.
+// tokens, sessions, Kerberos, snapshots, the token page, the forward-auth endpoint; then the chains
+// (boot/chains.ts) and what buildApp registers. Each feature that holds timers or caches registers its
+// close on the stack.
 import type { FastifyPluginAsync } from 'fastify'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
@@ -9,6 +10,7 @@ import type { Authenticator } from '../auth/types.js'
 import type { Directory } from '../directory/static.js'
 import { createLockoutService, type LockoutService } from '../lockout/service.js'
 import { LOCKOUT_FAMILY, LOCKOUT_VERSION, lockoutRoutes } from '../api/lockout.js'
+import { forwardAuthScope } from '../forwardauth/plugin.js'
 import type { Metrics } from '../observability/metrics.js'
 import type { Reloader } from '../reload/reloader.js'
 import type { RuntimeHolder } from '../reload/runtime.js'
@@ -72,6 +74,9 @@ export async function setupFeatures(deps: FeatureDeps, resources: Resources): Pr
     deps.authenticators,
   )
   const pageScope = page.scope(chains.page)
+  // Beside a front proxy (forwardAuth.enabled): the proxy's own decision, answered instead of forwarded.
+  const localScopes = [sessions.resource, ...(pageScope === undefined ? [] : [pageScope])]
+  if (runtime.current.config.forwardAuth.enabled) localScopes.push(forwardAuthScope)
   const apiFamilies: ReadonlyArray<readonly [string, string, FastifyPluginAsync]> = [
     tokens.apiFamily,
     snapshots.apiFamily,
@@ -86,7 +91,7 @@ export async function setupFeatures(deps: FeatureDeps, resources: Resources): Pr
       authenticators: chains.proxy,
       apiAuthenticators: chains.api,
       apiFamilies,
-      localScopes: pageScope === undefined ? [sessions.resource] : [sessions.resource, pageScope],
+      localScopes,
     },
   }
 }

@@ -8,6 +8,7 @@ import { ConfigSchema, SCHEMA_ANNOTATIONS, type Config } from './schema.js'
 import { closest, formatPath, locate, type PathSegment, type Problem } from './problems.js'
 import { durationMs } from './duration.js'
 import { checkPathRules, checkProducts } from './products.js'
+import { FORWARD_AUTH_PATH } from './paths.js'
 import { parseCidr } from '../match/cidr.js'
 import { globToRegexSource } from '../match/glob.js'
 import { userAgentRuleSource } from '../match/user-agent.js'
@@ -241,6 +242,22 @@ function semanticChecks(c: Config, checkFiles: boolean): Check[] {
   })
   checks.push((problem) => {
     if (c.tokenPage.path.startsWith('/rest/')) problem(['tokenPage', 'path'], 'must not be under /rest/')
+  })
+  checks.push((problem) => {
+    if (!c.forwardAuth.enabled) return
+    // Without a trusted front proxy every auth request would be refused: say so before it starts.
+    if (c.server.trustedProxies.length === 0) {
+      problem(['forwardAuth', 'enabled'], 'needs server.trustedProxies: auth requests are answered only for the front proxies listed there')
+    }
+    // An OAuth signature covers the target restgate sends (with xoauth_requestor_id added) and a form body:
+    // a front proxy forwards the client's request as it is, so it would reach Jira unsigned.
+    if (c.identity.oauth !== undefined) {
+      problem(['forwardAuth', 'enabled'], 'cannot be used with identity.oauth: only a request restgate forwards itself can be OAuth-signed (use identity.signing beside a front proxy)')
+    }
+    const p = c.tokenPage.path
+    if (c.tokenPage.enabled && (p === FORWARD_AUTH_PATH || p.startsWith(FORWARD_AUTH_PATH + '/'))) {
+      problem(['tokenPage', 'path'], `must not be ${FORWARD_AUTH_PATH} or under it while forwardAuth.enabled is true`)
+    }
   })
   checks.push(readable(['server', 'tls', 'cert'], () => c.server.tls?.cert))
   checks.push(readable(['server', 'tls', 'key'], () => c.server.tls?.key))

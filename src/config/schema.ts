@@ -546,6 +546,18 @@ const TokenPage = Type.Object(
   { additionalProperties: false, default: {}, description: 'The self-service token page' },
 )
 
+const ForwardAuth = Type.Object(
+  {
+    enabled: Type.Boolean({
+      default: false,
+      restart: true,
+      description:
+        'Answer auth requests at `/restgate/auth` (nginx `auth_request`, Traefik ForwardAuth, Envoy `ext_authz`), only from the front proxies in `server.trustedProxies`',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'restgate beside nginx, Traefik or Envoy: the forward-auth endpoint' },
+)
+
 const Logging = Type.Object(
   {
     level: Type.Union(
@@ -583,6 +595,7 @@ export const ConfigSchema = Type.Object(
     lockout: Lockout,
     snapshots: Snapshots,
     tokenPage: TokenPage,
+    forwardAuth: ForwardAuth,
     logging: Logging,
   },
   { additionalProperties: false },

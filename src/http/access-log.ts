@@ -32,6 +32,7 @@ export function watchResponse(request: FastifyRequest, reply: FastifyReply, metr
         user: auth?.identity.user,
         auth: auth === null ? undefined : method,
         decision: state.decision,
+        original: state.original === undefined ? undefined : `${state.original.method} ${state.original.path}`,
         ms: Math.round(ms * 1000) / 1000,
         class: state.routeClass,
       },

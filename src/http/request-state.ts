@@ -4,7 +4,7 @@ import type { Policy, Product } from '../policy/compile.js'
 import type { AuthSuccess } from '../model/identity.js'
 import type { Front } from './front.js'
 
-export type RouteClass = 'proxy' | 'api' | 'session' | 'page' | 'local'
+export type RouteClass = 'proxy' | 'api' | 'session' | 'page' | 'auth' | 'local'
 
 export interface RequestState {
   /** The policy this request is decided under, start to finish. */
@@ -23,6 +23,17 @@ export interface RequestState {
    * every path rule is matched against; without a product, the whole canonical path. No query string.
    */
   path: string
+  /**
+   * A forward-auth request: the request it stands for, its method, the canonical path decided on, and the
+   * target as the front proxy forwards it.
+   */
+  original: OriginalRequest | undefined
+}
+
+export interface OriginalRequest {
+  readonly method: string
+  readonly path: string
+  readonly target: string
 }
 
 declare module 'fastify' {

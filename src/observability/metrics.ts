@@ -67,7 +67,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registry,
     requests: new Counter({
       name: 'restgate_requests_total',
-      help: 'Requests answered, by route class (proxy, api, session, page), status and auth method',
+      help: 'Requests answered, by route class (proxy, api, session, page, auth), status and auth method',
       labelNames: ['class', 'status', 'auth'],
       registers,
     }),

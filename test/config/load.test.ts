@@ -97,6 +97,23 @@ t.test('missing required keys and cross-key rules', async (t) => {
   ])
 })
 
+t.test('forwardAuth: on only with a trusted front proxy, and the token page kept off its path', async (t) => {
+  t.same(problems(MIN + 'forwardAuth:\n  enabled: true\n'), [
+    'forwardAuth.enabled (line 3): needs server.trustedProxies: auth requests are answered only for the front proxies listed there',
+  ])
+  t.same(problems(MIN + 'server: { trustedProxies: [10.0.0.5] }\nforwardAuth: { enabled: true }\ntokenPage: { path: /restgate/auth/tokens }\n'), [
+    'tokenPage.path (line 4): must not be /restgate/auth or under it while forwardAuth.enabled is true',
+  ])
+  t.same(problems(MIN + 'server: { trustedProxies: [10.0.0.5] }\nforwardAuth: { enabled: true }\n'), [])
+  t.same(problems(MIN + 'forwardAuth: { path: /auth }\n'), ['forwardAuth.path (line 2): unknown key'])
+  const oauth = `identity: { oauth: { consumerKey: restgate, privateKeyFile: ${repoPath('package.json')} } }\n`
+  t.same(problems(MIN + 'server: { trustedProxies: [10.0.0.5] }\nforwardAuth: { enabled: true }\n' + oauth), [
+    'forwardAuth.enabled (line 3): cannot be used with identity.oauth: only a request restgate forwards itself can be OAuth-signed (use identity.signing beside a front proxy)',
+  ])
+  const r = parseConfig(MIN, { env: {} })
+  t.equal(r.ok && r.config.forwardAuth.enabled, false, 'off by default')
+})
+
 t.test('store.redis: replicas a confirmed write waits for, by default and as set; bad values named with their line', async (t) => {
   const redis = (more: string): Config['store']['redis'] => {
     const r = parseConfig(MIN + `store: { type: redis, redis: { ${more} } }\n`, { env: {} })

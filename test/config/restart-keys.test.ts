@@ -41,6 +41,7 @@ t.test('the restart-only keys, derived from the schema', async (t) => {
     'apiTokens.hashKeyFile',
     'tokenPage.enabled',
     'tokenPage.path',
+    'forwardAuth.enabled',
   ])
 })
 

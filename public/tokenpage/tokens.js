@@ -182,7 +182,7 @@
   }
 
   async function loadTokens() {
-    shown = showAll ? (await call('GET', api('/admin/tokens'))).allApiTokens : await call('GET', api('/user/tokens'))
+    shown = (await call('GET', api(showAll ? '/admin/tokens' : '/user/tokens'))).allApiTokens
     $('tokens').classList.toggle('all', showAll)
     $('user-filter').hidden = !showAll
     $('list-title').textContent = showAll ? "Every user's tokens" : 'My tokens'

@@ -218,6 +218,12 @@ function semanticChecks(c: Config, checkFiles: boolean): Check[] {
     }
   })
   checks.push((problem) => {
+    // Otherwise it would quietly do nothing: the cookie a handshake sets is a restgate session.
+    if (c.kerberos.sessions && !c.sessions.enabled) {
+      problem(['kerberos', 'sessions'], 'needs sessions.enabled: true (the cookie a handshake sets is a restgate session, and sessions are switched off)')
+    }
+  })
+  checks.push((problem) => {
     const a = c.server.admin
     if (a.enabled && a.port === c.server.port) problem(['server', 'admin', 'port'], 'must differ from server.port')
   })

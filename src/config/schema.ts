@@ -315,7 +315,7 @@ const Kerberos = Type.Object(
     replayCacheDir: Type.Optional(
       NonEmpty({ restart: true, description: "MIT's replay cache directory (default: `$KRB5RCACHEDIR`, else `krb5-rcache` beside `store.path`)" }),
     ),
-    sessions: Type.Boolean({ default: false, description: 'Set the restgate session cookie after a handshake' }),
+    sessions: Type.Boolean({ default: false, description: 'Set the restgate session cookie after a handshake (needs `sessions.enabled`)' }),
   },
   { additionalProperties: false, default: {}, description: 'SPNEGO (Kerberos) for REST' },
 )

@@ -33,6 +33,13 @@ t.test('check-config lists every problem with its YAML path and exits 1', async 
   t.equal(r.out, '')
 })
 
+t.test('check-config: kerberos.sessions: true with sessions.enabled: false is a problem with its YAML path', async (t) => {
+  const file = writePolicy(tempDir(t), 'upstream:\n  url: "http://jira:8080"\nsessions:\n  enabled: false\nkerberos:\n  sessions: true\n')
+  const r = run(['check-config', file])
+  t.equal(r.code, 1)
+  t.match(r.err, /kerberos\.sessions \(line 6\): needs sessions\.enabled: true/)
+})
+
 t.test('check-config usage errors exit 2; a missing file exits 1', async (t) => {
   t.equal(run(['check-config']).code, 2)
   const r = run(['check-config', '/nonexistent/restgate.yaml'])

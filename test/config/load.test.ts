@@ -89,6 +89,14 @@ t.test('missing required keys and cross-key rules', async (t) => {
   t.same(problems(MIN + 'server: { port: 9090 }\n'), ['server.admin.port (line 2): must differ from server.port'])
 })
 
+t.test('kerberos.sessions with sessions.enabled: false is a problem at kerberos.sessions, not a switch that does nothing', async (t) => {
+  t.same(problems(MIN + 'sessions:\n  enabled: false\nkerberos:\n  sessions: true\n'), [
+    'kerberos.sessions (line 5): needs sessions.enabled: true (the cookie a handshake sets is a restgate session, and sessions are switched off)',
+  ])
+  t.same(problems(MIN + 'sessions: { enabled: false }\nkerberos: { sessions: false }\n'), [], 'either one alone is fine')
+  t.same(problems(MIN + 'kerberos: { sessions: true }\n'), [], 'sessions are on by default')
+})
+
 t.test('files the policy names must be readable', async (t) => {
   const out = problems(MIN + 'server: { tls: { cert: /nonexistent/cert.pem, key: /nonexistent/key.pem } }\n')
   t.same(out, [

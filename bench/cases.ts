@@ -1,6 +1,7 @@
-// The benchmark's cases, in the order of issue 8, then the Apache httpd peer (issue 17, peer-cases.ts).
-// Ratios are reported against cases 1, 2 and 3.
-import { existsSync } from 'node:fs'
+// The benchmark's cases, in the order of issue 8 (8a and 8o: the two ways Jira can trust restgate, beside
+// header mode, 4e), then the Apache httpd peer (issue 17, peer-cases.ts). Ratios are against cases 1, 2 and 3.
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import { existsSync, writeFileSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { ISSUE_GET, type BenchCase, type CaseContext, type RequestShape, type Subject } from './case.js'
 import { freshTokenRequest, kerberosMissing, kerberosRestgate } from './kerberos-case.js'
@@ -37,7 +38,7 @@ const TOKENS_SENT = 100
  * restgate with API tokens on: `count` tokens seeded into the store before it starts, requests carrying
  * the first `sent` of them in turn (Basic user:TOKEN, as curl -u sends it), each a cache hit once warm.
  */
-async function tokenRestgate(ctx: CaseContext, name: string, store: 'embedded' | 'redis', count: number, sent: number, scope: 'read' | 'write' = 'read') {
+async function tokenRestgate(ctx: CaseContext, name: string, store: 'embedded' | 'redis', count: number, sent: number, scope: 'read' | 'write' = 'read', extra: Record<string, unknown> = {}) {
   const hashKeyFile = join(ctx.dir, `${name}.key`)
   let target: SeedTarget
   let storePolicy: Record<string, unknown>
@@ -52,12 +53,12 @@ async function tokenRestgate(ctx: CaseContext, name: string, store: 'embedded' |
     storePolicy = { type: 'embedded', path }
   }
   const { secrets } = await seedTokens(target, hashKeyFile, count, sent, scope)
-  const rg = await ctx.restgate(name, { policy: { store: storePolicy, apiTokens: { enabled: true, hashKeyFile } } })
+  const rg = await ctx.restgate(name, { policy: { store: storePolicy, apiTokens: { enabled: true, hashKeyFile }, ...extra } })
   return { rg, secrets }
 }
 
-async function tokenCase(ctx: CaseContext, name: string, store: 'embedded' | 'redis', count: number, sent: number): Promise<Subject> {
-  const { rg, secrets } = await tokenRestgate(ctx, name, store, count, sent)
+async function tokenCase(ctx: CaseContext, name: string, store: 'embedded' | 'redis', count: number, sent: number, extra: Record<string, unknown> = {}): Promise<Subject> {
+  const { rg, secrets } = await tokenRestgate(ctx, name, store, count, sent, 'read', extra)
   const auth = secrets.map((s) => ({ Authorization: basicToken(s) }))
   const request: RequestShape = auth.length === 1 ? { ...ISSUE_GET, headers: { ...ISSUE_GET.headers, ...auth[0] } } : { ...ISSUE_GET, rotate: auth }
   return { url: rg.url, pid: rg.pid, request }
@@ -124,6 +125,29 @@ export const CASES: readonly BenchCase[] = [
       // Every request a full accept, as with clients that keep no cookie.
       const rg = await kerberosRestgate(ctx, 'kerberos')
       return { url: rg.url, pid: rg.pid, request: freshTokenRequest(rg.kdc) }
+    },
+  },
+  {
+    id: '8a',
+    title: 'restgate, API token (cache hit), identity headers with the signed assertion (HMAC)',
+    latency: true,
+    available: needs('src/upstream/assertion.js', 'the v2 assertion'),
+    start: (ctx) => {
+      const keyFile = join(ctx.dir, 'assertion.key')
+      writeFileSync(keyFile, randomBytes(32))
+      return tokenCase(ctx, 'token-assertion', 'embedded', 1, 1, { identity: { signing: { keyFile } } })
+    },
+  },
+  {
+    id: '8o',
+    title: 'restgate, API token (cache hit), OAuth 1.0a RSA-SHA1 as the user (2048-bit key)',
+    latency: true,
+    available: needs('src/upstream/oauth-box.js', 'OAuth signing'),
+    start: (ctx) => {
+      const privateKeyFile = join(ctx.dir, 'oauth.pem')
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      writeFileSync(privateKeyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string)
+      return tokenCase(ctx, 'token-oauth', 'embedded', 1, 1, { identity: { oauth: { consumerKey: 'restgate-bench', privateKeyFile } } })
     },
   },
   {

@@ -18,6 +18,7 @@ import { sendError } from './http/reply.js'
 import './http/request-state.js'
 import { proxyPlugin, type ProxyPluginOptions } from './proxy/plugin.js'
 import type { IdentitySigner } from './upstream/identity.js'
+import type { OAuthSigner } from './upstream/oauth-box.js'
 import type { Upstream } from './upstream/pool.js'
 import { API_PREFIX, apiPlugin } from './api/plugin.js'
 import { createStaticDirectory, type Directory } from './directory/static.js'
@@ -40,6 +41,8 @@ export interface AppDeps {
   readonly apiAuthenticators?: readonly Authenticator[]
   readonly directory?: Directory
   readonly signer?: IdentitySigner
+  /** Signs requests restgate authenticated when the policy sets identity.oauth. */
+  readonly oauth?: OAuthSigner
   readonly apiFamilies?: ReadonlyArray<readonly [string, string, FastifyPluginAsync]>
   /** Local scopes registered beside the proxy (the session resource, the token page), each given the proxy's
    *  options so a scope can forward what is not its own. */
@@ -191,6 +194,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustedProxies: trusted,
     metrics: deps.metrics,
     signer: deps.signer,
+    oauth: deps.oauth,
     directory,
     // Stripped even with sessions switched off: a restgate cookie is restgate's credential, never Jira's.
     sessionCookie: () => deps.runtime.current.config.sessions.cookieName,

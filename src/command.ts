@@ -2,7 +2,7 @@
 // the environment, then hands over to main.ts or a subcommand. Heavy modules load only for the command that
 // needs them: `--version` should not pay for Fastify.
 import { parseArgs } from 'node:util'
-import { formatProblem } from './config/problems.js'
+import { formatProblem, type Problem } from './config/problems.js'
 import { readVersion } from './version.js'
 
 export const HELP = `restgate: authenticating reverse proxy for Jira and Confluence Data Center
@@ -94,12 +94,17 @@ async function checkConfig(args: string[], config: string | undefined, env: Node
   }
   const { loadConfigFile } = await import('./config/load.js')
   const result = await loadConfigFile(file)
-  let problems = result.ok ? [] : result.problems
+  let problems: readonly Problem[] = result.ok ? [] : result.problems
+  // The identity-signing and OAuth keys: readable, long enough, an RSA key of 2048 bits or more.
+  if (result.ok) {
+    const [{ checkSigningKeys }, { systemClock }] = await Promise.all([import('./upstream/keys.js'), import('./clock.js')])
+    problems = checkSigningKeys(result.config, systemClock)
+  }
   // Kerberos: the keytab, its service key and the native module, as start-up will see them.
   if (result.ok && result.config.kerberos.enabled) {
     const { prepareKerberos } = await import('./kerberos/setup.js')
     const kerberos = await prepareKerberos(result.config, { env: process.env, createReplayCacheDir: false })
-    if (!kerberos.ok) problems = kerberos.problems
+    if (!kerberos.ok) problems = [...problems, ...kerberos.problems]
   }
   if (problems.length > 0) {
     io.err(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`)

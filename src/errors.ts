@@ -11,6 +11,10 @@ export const ERRORS = {
   RG_ERR_NOT_FOUND: { status: 404, message: 'No such resource' },
   RG_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed on this resource' },
   RG_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
+  RG_ERR_OAUTH_PARAMETER: {
+    status: 400,
+    message: 'The request carries an OAuth parameter of its own (oauth_*, xoauth_requestor_id): restgate signs upstream requests itself',
+  },
 
   // Upstream (Jira / Confluence)
   RG_ERR_UPSTREAM_UNAVAILABLE: { status: 502, message: 'The upstream application could not be reached' },

@@ -48,7 +48,7 @@ export async function start(options: StartOptions): Promise<Running> {
     resources.defer(() => upstream.close())
     const directoryClient = createUpstream({ ...config.upstream, connections: DIRECTORY_CONNECTIONS })
     resources.defer(() => directoryClient.close())
-    const directory = createPolicyDirectory(createUpstreamDirectory({ client: directoryClient, clock, logger, signer: material.signer }))
+    const directory = createPolicyDirectory(createUpstreamDirectory({ client: directoryClient, clock, logger, signer: material.signer, oauth: material.oauth }))
     // Opened before anything listens, closed after the last request.
     const store = await createStore(config.store, { logger })
     resources.defer(() => store.close())
@@ -58,7 +58,7 @@ export async function start(options: StartOptions): Promise<Running> {
     // The admin listener is built first and so closed last: /metrics and /readyz answer while the proxy drains.
     const admin = config.server.admin.enabled && options.worker !== true ? await buildAdminApp({ logger, metrics, checks }) : undefined
     if (admin !== undefined) resources.defer(() => admin.close())
-    const app = await buildApp({ runtime, logger, metrics, clock, upstream, signer: material.signer, lifecycle, directory, ...features.app })
+    const app = await buildApp({ runtime, logger, metrics, clock, upstream, signer: material.signer, oauth: material.oauth, lifecycle, directory, ...features.app })
     resources.defer(() => drain(app, runtime, logger))
     servers.app = app
     await app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port })

@@ -1,4 +1,4 @@
-// What a policy loads besides its own text: the identity-signing key and Kerberos (keytab, service key,
+// What a policy loads besides its own text: the identity-signing key, the OAuth key and Kerberos (keytab, service key,
 // replay cache directory, native module). Prepared at start-up and again before every reload goes into
 // force, committed only with the new policy; a reload whose material changed (a rotated key or keytab)
 // is applied even when the text is the same.
@@ -14,6 +14,8 @@ import { ConfigError, type Problem } from '../config/problems.js'
 import type { PrepareOutcome } from '../config/prepare.js'
 import type { Config } from '../config/schema.js'
 import { createSignerBox, type SignerBox } from '../upstream/signer-box.js'
+import { createOAuthBox, type OAuthBox } from '../upstream/oauth-box.js'
+import { prepareSigningKeys } from '../upstream/keys.js'
 import { prepareKerberos, type KerberosHolder, type KerberosState } from '../kerberos/setup.js'
 
 export interface PolicyMaterial {
@@ -33,31 +35,32 @@ function kerberosFingerprint(state: KerberosState | undefined): string {
   return `${state.keytab}|${state.servicePrincipal}|${state.replayCacheDir}|${keys}`
 }
 
-export function createPolicyMaterial(signer: SignerBox, kerberos: KerberosHolder): PolicyMaterial {
+export function createPolicyMaterial(signer: SignerBox, oauth: OAuthBox, kerberos: KerberosHolder): PolicyMaterial {
   return {
     async prepare(config) {
-      const key = signer.prepare(config)
-      if ('problems' in key) return key
+      const keys = prepareSigningKeys(signer, oauth, config)
+      if ('problems' in keys) return keys
       const krb = await prepareKerberos(config, { env: process.env, createReplayCacheDir: true })
       if (!krb.ok) return { problems: krb.problems }
       return {
-        fingerprint: `${key.fingerprint}:${kerberosFingerprint(krb.state)}`,
+        fingerprint: `${keys.fingerprint}:${kerberosFingerprint(krb.state)}`,
         commit: () => {
-          key.commit()
+          keys.commit()
           kerberos.current = krb.state
         },
       }
     },
     precheck(config) {
-      const key = signer.prepare(config)
-      return 'problems' in key ? key.problems : []
+      const keys = prepareSigningKeys(signer, oauth, config)
+      return 'problems' in keys ? keys.problems : []
     },
   }
 }
 
-/** The material in force: the signing key and Kerberos, swapped by a reload's commit. */
+/** The material in force: the signing key, the OAuth key and Kerberos, swapped by a reload's commit. */
 export interface Material extends PolicyMaterial {
   readonly signer: SignerBox
+  readonly oauth: OAuthBox
   readonly kerberos: KerberosHolder
   /** Of the material prepared at start-up: a reload compares against it. */
   readonly fingerprint: string
@@ -67,7 +70,8 @@ export interface Material extends PolicyMaterial {
 export async function prepareMaterial(config: Config, clock: Clock, logger: Logger): Promise<Material> {
   const kerberos: KerberosHolder = { current: undefined }
   const signer = createSignerBox(clock)
-  const material = createPolicyMaterial(signer, kerberos)
+  const oauth = createOAuthBox(clock)
+  const material = createPolicyMaterial(signer, oauth, kerberos)
   const boot = await material.prepare(config)
   if ('problems' in boot) throw new ConfigError(boot.problems)
   boot.commit()
@@ -75,5 +79,5 @@ export async function prepareMaterial(config: Config, clock: Clock, logger: Logg
     const { keytab, principals, servicePrincipal, replayCacheDir } = kerberos.current
     logger.info({ keytab, principals, servicePrincipal: servicePrincipal || '(any key in the keytab)', replayCacheDir }, 'Kerberos ready')
   }
-  return { ...material, signer, kerberos, fingerprint: boot.fingerprint }
+  return { ...material, signer, oauth, kerberos, fingerprint: boot.fingerprint }
 }

@@ -160,7 +160,31 @@ const Identity = Type.Object(
           keyFile: FilePath('Key shared with the upstream (32+ random bytes); read again on every reload'),
           header: HeaderName('X-Restgate-Assertion', { description: 'Header that carries the signed assertion' }),
         },
-        { additionalProperties: false, description: 'Add a signed identity assertion (HMAC-SHA-256) the upstream can verify' },
+        { additionalProperties: false, description: 'Add a signed identity assertion (HMAC-SHA-256 over user, method, time and the request line) for the authenticators in integrations/atlassian' },
+      ),
+    ),
+    // Two-legged OAuth 1.0a with user impersonation (an Application Link in Jira): every request restgate
+    // authenticated is signed as its user; requests it did not authenticate never are.
+    oauth: Type.Optional(
+      Type.Object(
+        {
+          consumerKey: Type.String({
+            minLength: 1,
+            maxLength: 200,
+            pattern: '^[^\\x00-\\x1f\\x7f]+$',
+            description: "Consumer key of the Application Link's incoming OAuth (with \"Allow user impersonation\")",
+            ...rule("the Application Link's consumer key (printable, at most 200 characters)"),
+          }),
+          privateKeyFile: FilePath('PEM RSA private key (2048 bits or more) whose public key the link holds; read again on every reload'),
+          baseUrl: Type.Optional(
+            Type.String({
+              format: 'origin-url',
+              description: "Origin signed instead of `upstream.url`: what Jira believes it serves when its Tomcat connector sets `proxyName`, `proxyPort` and `scheme`",
+              ...rule("the origin Jira believes it serves (its connector's scheme://proxyName:proxyPort), like https://jira.example.com"),
+            }),
+          ),
+        },
+        { additionalProperties: false, description: 'Sign every request restgate authenticated with OAuth 1.0a (RSA-SHA1) as its user' },
       ),
     ),
   },

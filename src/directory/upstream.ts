@@ -1,6 +1,7 @@
 // `directory.source: upstream`: a user's groups are asked of Jira itself, as Jira sees that user:
 // GET /rest/api/2/myself?expand=groups with restgate's identity headers (and the signed assertion when
-// configured), the same headers a forwarded request of that user carries. Answers are cached per user for
+// configured, or signed with OAuth as that user when identity.oauth is set), the same credentials a forwarded
+// request of that user carries. Answers are cached per user for
 // directory.cacheSeconds. When Jira cannot answer (down, 5xx, timeout, garbage), the last good answer is
 // used for directory.graceSeconds more; past that the user has no upstream groups, so group-gated actions
 // are refused. A clear "not this user" from Jira (401, 403, 404) counts as an answer with no groups:
@@ -13,6 +14,7 @@ import type { Clock } from '../clock.js'
 import type { Policy } from '../policy/compile.js'
 import type { IdentitySigner } from '../upstream/identity.js'
 import type { Upstream } from '../upstream/pool.js'
+import type { OAuthSigner } from '../upstream/oauth-box.js'
 import { BoundedCache, freshness, type CacheEntry } from './cache.js'
 import { parseMyself } from './jira-myself.js'
 import { isAdminOf, staticGroupsOf, type Directory } from './static.js'
@@ -26,6 +28,7 @@ export interface UpstreamDirectoryDeps {
   readonly clock: Clock
   readonly logger: Logger
   readonly signer?: IdentitySigner
+  readonly oauth?: OAuthSigner
   /** Users kept in the cache (least recently used out first). */
   readonly maxEntries?: number
   /** After a failed lookup, ask again no sooner than this: a Jira outage must not cost every request a timeout. */
@@ -73,14 +76,22 @@ export function createUpstreamDirectory(deps: UpstreamDirectoryDeps): UpstreamDi
       [id.userHeader]: user,
       [id.methodHeader]: DIRECTORY_METHOD,
     }
+    let path = MYSELF_PATH
+    if (id.oauth !== undefined && deps.oauth !== undefined) {
+      const signed = await deps.oauth.sign(user, { method: 'GET', target: MYSELF_PATH })
+      // MYSELF_PATH carries no OAuth parameter, so there is nothing to clash with.
+      if ('clash' in signed) throw new Error(`cannot sign ${MYSELF_PATH}: ${signed.clash}`)
+      path = signed.target
+      headers['authorization'] = signed.authorization
+    }
     if (id.signing !== undefined && deps.signer !== undefined) {
-      headers[id.signing.header] = deps.signer.sign(user, DIRECTORY_METHOD)
+      headers[id.signing.header] = deps.signer.sign(user, DIRECTORY_METHOD, { method: 'GET', target: path })
     }
     const timeout = Math.min(policy.durations.upstreamTimeoutMs, maxTimeoutMs)
     try {
       const res = await client.pool.request({
         method: 'GET',
-        path: MYSELF_PATH,
+        path,
         headers,
         headersTimeout: timeout,
         bodyTimeout: timeout,

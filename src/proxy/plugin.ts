@@ -1,13 +1,19 @@
 // The proxy scope: everything that is not answered locally. Authentication runs in onRequest, so bodies
 // stream through untouched; the handler strips what the upstream must not see, adds identity and forwards.
+import type { IncomingMessage } from 'node:http'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Gate } from '../auth/hook.js'
 import type { CidrSet } from '../match/cidr.js'
+import { rgError } from '../errors.js'
+import { sendError } from '../http/reply.js'
 import type { Metrics } from '../observability/metrics.js'
 import { buildUpstreamHeaders } from './headers.js'
 import { forward, hasBody } from './forward.js'
+import { FORM_BODY_LIMIT, isFormUrlencoded, readBody } from './form-body.js'
 import { identityHeaderValues, type IdentitySigner } from '../upstream/identity.js'
 import type { Upstream } from '../upstream/pool.js'
+import type { OAuthSigner } from '../upstream/oauth-box.js'
+import { parseForm } from '../upstream/oauth1.js'
 import type { Directory } from '../directory/static.js'
 import { createGroupsHook } from '../directory/groups-hook.js'
 
@@ -18,6 +24,8 @@ export interface ProxyPluginOptions {
   readonly trustedProxies: CidrSet
   readonly metrics: Metrics
   readonly signer: IdentitySigner | undefined
+  /** Signs requests restgate authenticated when the policy sets identity.oauth. */
+  readonly oauth?: OAuthSigner
   /** Name of restgate's session cookie, removed from the Cookie header sent upstream. */
   readonly sessionCookie: () => string | undefined
   /** Looks up the caller's groups when the policy sends identity.groupsHeader. */
@@ -35,9 +43,11 @@ export interface ForwardHooks {
 }
 
 export function createForwardHandler(opts: ProxyPluginOptions, hooks: ForwardHooks = {}) {
-  const { upstream, trustedProxies, metrics, signer } = opts
+  const { upstream, trustedProxies, metrics, signer, oauth } = opts
   const onUpstreamStatus = hooks.onUpstreamStatus
-  return function forwardHandler(request: FastifyRequest, reply: FastifyReply): void {
+
+  /** Forwards with `target` as the request target and, when OAuth signed it, restgate's Authorization. */
+  function send(request: FastifyRequest, reply: FastifyReply, target: string, authorization: string | undefined, body: IncomingMessage | Buffer | null): void {
     const state = request.rg
     const policy = state.policy
     const auth = state.auth
@@ -46,6 +56,8 @@ export function createForwardHandler(opts: ProxyPluginOptions, hooks: ForwardHoo
     const clientXff = request.headers['x-forwarded-for']
     const forwardedFor =
       clientXff !== undefined && clientXff.length > 0 && trustedProxies.contains(peer) ? `${clientXff}, ${peer}` : peer
+    const add = auth === null ? [] : identityHeaderValues(policy.config.identity, auth.identity, signer, { method: request.method, target })
+    if (authorization !== undefined) add.push('authorization', authorization)
     const headers = buildUpstreamHeaders(raw.rawHeaders, {
       identityHeaders: policy.identityHeaders,
       // Whenever restgate vouches for the caller, Jira sees no other credential: a session that won over an
@@ -56,16 +68,15 @@ export function createForwardHandler(opts: ProxyPluginOptions, hooks: ForwardHoo
       forwardedFor,
       forwardedProto: request.protocol,
       forwardedHost: request.host,
-      add: auth === null ? [] : identityHeaderValues(policy.config.identity, auth.identity, signer),
+      add,
     })
     reply.hijack()
     forward(reply.raw, {
       upstream,
       method: request.method,
-      path: request.url,
+      path: target,
       headers,
-      // A scope that had to read the body first (the session login) hands it on as a Buffer.
-      body: Buffer.isBuffer(request.body) ? request.body : hasBody(raw) ? raw : null,
+      body,
       timeoutMs: policy.durations.upstreamTimeoutMs,
       responseHeaders: auth?.responseHeaders,
       onResponse: (status, ns) => {
@@ -77,6 +88,71 @@ export function createForwardHandler(opts: ProxyPluginOptions, hooks: ForwardHoo
         request.log.warn({ reqId: request.id, err: { message: err.message, code: (err as { code?: string }).code } }, 'upstream request failed')
       },
     })
+  }
+
+  /** identity.oauth: signed as the user restgate authenticated, or refused when the client sent OAuth parameters. */
+  function signAndSend(request: FastifyRequest, reply: FastifyReply, user: string, form: Buffer | undefined, body: IncomingMessage | Buffer | null): void {
+    if (oauth === undefined) throw new Error('identity.oauth is configured but restgate has no OAuth signer')
+    oauth
+      .sign(user, {
+        method: request.method,
+        target: request.url,
+        formPairs: form === undefined ? undefined : parseForm(form.toString('latin1')),
+      })
+      .then(
+        (signed) => {
+          if ('clash' in signed) {
+            request.rg.decision = 'RG_ERR_OAUTH_PARAMETER'
+            request.log.warn({ reqId: request.id, user, parameter: signed.clash }, 'request carries an OAuth parameter of its own: not signed, refused')
+            sendError(reply, rgError('RG_ERR_OAUTH_PARAMETER', `The request carries ${signed.clash} itself: restgate signs upstream requests as the authenticated user`))
+            return
+          }
+          send(request, reply, signed.target, signed.authorization, body)
+        },
+        (err: Error) => {
+          // Never forward unsigned what restgate vouches for: an error, not a pass-through.
+          request.rg.decision = 'RG_ERR_INTERNAL'
+          request.log.error({ reqId: request.id, err: err.message }, 'OAuth signing failed')
+          sendError(reply, rgError('RG_ERR_INTERNAL'))
+        },
+      )
+  }
+
+  return function forwardHandler(request: FastifyRequest, reply: FastifyReply): void {
+    const state = request.rg
+    const raw = request.raw
+    // A scope that had to read the body first (the session login) hands it on as a Buffer.
+    const body = Buffer.isBuffer(request.body) ? request.body : hasBody(raw) ? raw : null
+    const auth = state.auth
+    // Never signed: what restgate did not authenticate (anonymous, a Jira password passed through).
+    if (auth === null || state.policy.config.identity.oauth === undefined) {
+      send(request, reply, request.url, undefined, body)
+      return
+    }
+    const user = auth.identity.user
+    if (body === null || !isFormUrlencoded(request.headers['content-type'])) {
+      signAndSend(request, reply, user, undefined, body)
+      return
+    }
+    if (Buffer.isBuffer(body)) {
+      signAndSend(request, reply, user, body, body)
+      return
+    }
+    readBody(raw, FORM_BODY_LIMIT).then(
+      (form) => {
+        if (form === 'too-large') {
+          state.decision = 'RG_ERR_PAYLOAD_TOO_LARGE'
+          reply.header('connection', 'close')
+          sendError(reply, rgError('RG_ERR_PAYLOAD_TOO_LARGE', `A form body to sign may hold at most ${FORM_BODY_LIMIT} bytes`))
+          return
+        }
+        signAndSend(request, reply, user, form, form)
+      },
+      (err: Error) => {
+        request.log.info({ reqId: request.id, err: err.message }, 'client went away while sending a form body')
+        raw.destroy()
+      },
+    )
   }
 }
 

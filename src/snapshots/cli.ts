@@ -8,7 +8,7 @@ import { createLogger } from '../observability/logger.js'
 import { parseConfig } from '../config/load.js'
 import { loadPolicyForCommand, type Io } from '../config/command.js'
 import { formatProblem, type Problem } from '../config/problems.js'
-import { createSignerBox } from '../upstream/signer-box.js'
+import { checkSigningKeys } from '../upstream/keys.js'
 import { systemClock } from '../clock.js'
 import { createStore } from '../store/create.js'
 import { StoreUnavailableError, type Store } from '../store/types.js'
@@ -71,12 +71,11 @@ function table(entries: readonly SnapshotEntry[]): string {
   return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n')
 }
 
-/** What a reload of `text` would meet, as the server checks it (schema, files, the signing key). */
+/** What a reload of `text` would meet, as the server checks it (schema, files, the signing and OAuth keys). */
 function check(text: string, env: NodeJS.ProcessEnv): readonly Problem[] {
   const loaded = parseConfig(text, { env })
   if (!loaded.ok) return loaded.problems
-  const prepared = createSignerBox(systemClock).prepare(loaded.config)
-  return 'problems' in prepared ? prepared.problems : []
+  return checkSigningKeys(loaded.config, systemClock)
 }
 
 async function act(p: Parsed, service: SnapshotService, text: string, io: Io): Promise<number> {

@@ -1,34 +1,41 @@
 // The identity headers restgate sends upstream, and the optional signed assertion that lets Jira check
-// they came from restgate: `v1;user=<user>;method=<method>;ts=<ms>;sig=<base64url HMAC-SHA-256>`.
-import { createHmac } from 'node:crypto'
+// they came from restgate (its format in ./assertion.ts).
 import type { Identity } from '../model/identity.js'
 import type { Config } from '../config/schema.js'
 import type { Clock } from '../clock.js'
+import { newNonce, signAssertion, type SignedRequest } from './assertion.js'
+
+export type { SignedRequest } from './assertion.js'
 
 export interface IdentitySigner {
-  sign(user: string, method: string): string
+  /** An assertion that `user`, authenticated by `method`, makes exactly this request. */
+  sign(user: string, method: string, request: SignedRequest): string
 }
 
 /** Shortest key accepted: HMAC-SHA-256 with less than its output size in key is weaker than it looks. */
 export const MIN_SIGNING_KEY_BYTES = 32
 
-export function signerFromKey(key: Buffer, clock: Clock): IdentitySigner {
+export function signerFromKey(key: Buffer, clock: Clock, nonce: () => string = newNonce): IdentitySigner {
   return {
-    sign(user, method) {
-      const payload = `v1;user=${encodeURIComponent(user)};method=${method};ts=${clock.now()}`
-      return `${payload};sig=${createHmac('sha256', key).update(payload).digest('base64url')}`
+    sign(user, method, request) {
+      return signAssertion(key, { user, method, ts: clock.now(), nonce: nonce() }, request)
     },
   }
 }
 
 /** [name, value, ...] pairs to append after every client copy was removed. */
-export function identityHeaderValues(id: Config['identity'], identity: Identity, signer: IdentitySigner | undefined): string[] {
+export function identityHeaderValues(
+  id: Config['identity'],
+  identity: Identity,
+  signer: IdentitySigner | undefined,
+  request: SignedRequest,
+): string[] {
   const out = [id.userHeader, identity.user, id.methodHeader, identity.method]
   if (id.groupsHeader !== undefined && identity.groups !== undefined) {
     out.push(id.groupsHeader, groupsHeaderValue(identity.groups))
   }
   if (signer !== undefined && id.signing !== undefined) {
-    out.push(id.signing.header, signer.sign(identity.user, identity.method))
+    out.push(id.signing.header, signer.sign(identity.user, identity.method, request))
   }
   return out
 }

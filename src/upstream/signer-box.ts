@@ -19,10 +19,10 @@ export function createSignerBox(clock: Clock): SignerBox {
   // signs. Requests under the new policy do not ask (identityHeaderValues reads the identity section of the request's own policy).
   let current: IdentitySigner | undefined
   return {
-    sign(user, method) {
+    sign(user, method, request) {
       // Only reachable if a policy with signing were in force without its key: never send unsigned then.
       if (current === undefined) throw new Error('identity signing is configured but no key is loaded')
-      return current.sign(user, method)
+      return current.sign(user, method, request)
     },
     prepare(config) {
       const signing = config.identity.signing

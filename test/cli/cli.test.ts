@@ -2,7 +2,9 @@
 // that stops start-up before anything listens.
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { generateKeyPairSync } from 'node:crypto'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { createConnection } from 'node:net'
 import { CLI, repoPath } from '../helpers/paths.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -38,6 +40,20 @@ t.test('check-config: kerberos.sessions: true with sessions.enabled: false is a 
   const r = run(['check-config', file])
   t.equal(r.code, 1)
   t.match(r.err, /kerberos\.sessions \(line 6\): needs sessions\.enabled: true/)
+})
+
+t.test('check-config reads the identity keys as start-up does: a short signing key and a non-RSA OAuth key, both listed', async (t) => {
+  const dir = tempDir(t)
+  const signingKey = join(dir, 'assertion.key')
+  writeFileSync(signingKey, 'short')
+  const oauthKey = join(dir, 'oauth.pem')
+  writeFileSync(oauthKey, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string)
+  const file = writePolicy(dir, { upstream: { url: 'http://jira:8080' }, identity: { signing: { keyFile: signingKey }, oauth: { consumerKey: 'restgate', privateKeyFile: oauthKey } } })
+  const r = run(['check-config', file])
+  t.equal(r.code, 1)
+  t.match(r.err, /2 problems/)
+  t.match(r.err, /identity\.signing\.keyFile: .* must hold at least 32 bytes of key/)
+  t.match(r.err, /identity\.oauth\.privateKeyFile: .* holds an ec key: RSA-SHA1 needs an RSA key/)
 })
 
 t.test('check-config usage errors exit 2; a missing file exits 1', async (t) => {

@@ -7,6 +7,7 @@ import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document } fro
 import { ConfigSchema, SCHEMA_ANNOTATIONS, type Config } from './schema.js'
 import { closest, formatPath, locate, type PathSegment, type Problem } from './problems.js'
 import { durationMs } from './duration.js'
+import { readSecretFile } from './secret-file.js'
 import { parseCidr } from '../match/cidr.js'
 import { globToRegexSource } from '../match/glob.js'
 import { userAgentRuleSource } from '../match/user-agent.js'
@@ -194,6 +195,18 @@ function semanticChecks(c: Config, checkFiles: boolean): Check[] {
       problem(segs, `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
     }
   }
+  // A secret file: readable, and not empty (an empty password would quietly mean "no password").
+  const secret = (segs: PathSegment[], fileOf: () => string | undefined): Check => (problem) => {
+    const file = fileOf()
+    if (!checkFiles || file === undefined) return
+    let text: string
+    try {
+      text = readSecretFile(file)
+    } catch (err) {
+      return problem(segs, `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
+    }
+    if (text === '') problem(segs, `${file} is empty`)
+  }
   checks.push((problem) => {
     if (c.store.type !== 'redis') return
     const r = c.store.redis
@@ -201,6 +214,19 @@ function semanticChecks(c: Config, checkFiles: boolean): Check[] {
     const modes = [r.url, r.sentinels, r.cluster].filter((m) => m !== undefined).length
     if (modes !== 1) problem(['store', 'redis'], 'needs exactly one of url, sentinels (with name) or cluster')
     if (r.sentinels !== undefined && r.name === undefined) problem(['store', 'redis', 'name'], 'is required with sentinels')
+    const inUrl = r.url !== undefined && /^rediss?:\/\/[^/@]*:[^/@]*@/.test(r.url)
+    if (r.password !== undefined && r.passwordFile !== undefined) problem(['store', 'redis', 'passwordFile'], 'and store.redis.password both give the password: keep one')
+    else if (inUrl && (r.password !== undefined || r.passwordFile !== undefined)) {
+      problem(['store', 'redis', r.passwordFile !== undefined ? 'passwordFile' : 'password'], 'and the password in store.redis.url both give the password: keep one')
+    }
+    if (r.sentinelPassword !== undefined && r.sentinelPasswordFile !== undefined) {
+      problem(['store', 'redis', 'sentinelPasswordFile'], "and store.redis.sentinelPassword both give the Sentinels' password: keep one")
+    }
+    if (r.sentinels === undefined) {
+      for (const key of ['sentinelUsername', 'sentinelPassword', 'sentinelPasswordFile'] as const) {
+        if (r[key] !== undefined) problem(['store', 'redis', key], 'is only for store.redis.sentinels')
+      }
+    }
   })
   checks.push((problem) => {
     if (c.apiTokens.defaultLifetimeDays > c.apiTokens.maxLifetimeDays) {
@@ -238,6 +264,8 @@ function semanticChecks(c: Config, checkFiles: boolean): Check[] {
   checks.push(readable(['store', 'redis', 'tls', 'cert'], () => c.store.redis?.tls?.cert))
   checks.push(readable(['store', 'redis', 'tls', 'key'], () => c.store.redis?.tls?.key))
   checks.push(readable(['apiTokens', 'hashKeyFile'], () => c.apiTokens.hashKeyFile))
+  checks.push(secret(['store', 'redis', 'passwordFile'], () => c.store.redis?.passwordFile))
+  checks.push(secret(['store', 'redis', 'sentinelPasswordFile'], () => c.store.redis?.sentinelPasswordFile))
   if (c.kerberos.enabled) checks.push(readable(['kerberos', 'keytab'], () => c.kerberos.keytab))
   return checks
 }

@@ -223,7 +223,15 @@ const Store = Type.Object(
           name: Type.Optional(NonEmpty({ description: 'Sentinel master name' })),
           cluster: Type.Optional(Type.Array(HostPort, { minItems: 1, description: 'Redis Cluster nodes to start from' })),
           username: Type.Optional(Type.String({ description: 'Redis ACL user name' })),
-          password: Type.Optional(Type.String({ description: 'Redis password (write `${VAR}` and keep it in the environment)' })),
+          password: Type.Optional(Type.String({ description: 'Redis password (write `${VAR}` and keep it in the environment, or use `passwordFile`)' })),
+          passwordFile: Type.Optional(
+            FilePath("A file holding the Redis password (a container or systemd secret): its text, less one final newline, read at start"),
+          ),
+          sentinelUsername: Type.Optional(Type.String({ description: 'With `sentinels`: the ACL user name restgate gives the Sentinels' })),
+          sentinelPassword: Type.Optional(
+            Type.String({ description: 'With `sentinels`: the password of the Sentinels themselves (their `requirepass`); the master\'s is `password`' }),
+          ),
+          sentinelPasswordFile: Type.Optional(FilePath('With `sentinels`: a file holding the Sentinels\' password, read like `passwordFile`')),
           db: Type.Optional(Type.Integer({ minimum: 0, maximum: 15, description: 'Database number', ...rule('an integer 0-15') })),
           keyPrefix: Type.String({ default: 'restgate:', description: 'Prefix of every key, to share a Redis' }),
           tls: Type.Optional(

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import type { ConnectionOptions } from 'node:tls'
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import type { Config } from '../config/schema.js'
+import { readSecretFile } from '../config/secret-file.js'
 
 export type RedisConfig = NonNullable<Config['store']['redis']>
 export type RedisClient = Redis | Cluster
@@ -35,8 +36,14 @@ function backoff(maxMs: number) {
   return (attempt: number): number => Math.min(50 * 2 ** Math.min(attempt, 10), maxMs)
 }
 
+/** The password from the policy or its file (read once, when the client is made: a change needs a restart). */
+function secretOf(value: string | undefined, file: string | undefined): string | undefined {
+  return file !== undefined ? readSecretFile(file) : value
+}
+
 function commonOptions(config: RedisConfig, t: RedisTimeouts): RedisOptions {
   const tls = tlsOptions(config)
+  const password = secretOf(config.password, config.passwordFile)
   return {
     commandTimeout: t.commandTimeoutMs,
     connectTimeout: t.connectTimeoutMs,
@@ -44,7 +51,7 @@ function commonOptions(config: RedisConfig, t: RedisTimeouts): RedisOptions {
     enableAutoPipelining: true,
     connectionName: 'restgate',
     ...(config.username !== undefined ? { username: config.username } : {}),
-    ...(config.password !== undefined ? { password: config.password } : {}),
+    ...(password !== undefined ? { password } : {}),
     ...(tls !== undefined ? { tls } : {}),
   }
 }
@@ -74,10 +81,15 @@ export function createRedisClient(config: RedisConfig, timeouts: RedisTimeouts =
     ...(config.db !== undefined ? { db: config.db } : {}),
   }
   if (config.sentinels !== undefined) {
+    // The Sentinels' own credentials are apart from the master's: a Sentinel with requirepass refuses
+    // SENTINEL get-master-addr-by-name from a client that sends none.
+    const sentinelPassword = secretOf(config.sentinelPassword, config.sentinelPasswordFile)
     return new Redis({
       ...options,
       sentinels: config.sentinels.map((s) => ({ host: s.host, port: s.port })),
       name: config.name!,
+      ...(config.sentinelUsername !== undefined ? { sentinelUsername: config.sentinelUsername } : {}),
+      ...(sentinelPassword !== undefined ? { sentinelPassword } : {}),
       sentinelRetryStrategy: backoff(timeouts.maxBackoffMs),
       ...(common.tls !== undefined ? { enableTLSForSentinelMode: true, sentinelTLS: common.tls } : {}),
     })

@@ -54,6 +54,8 @@ async function kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Pr
 export interface StartRedisOptions {
   /** Keep data across stop/start (append-only file, fsync always), for restart tests. */
   readonly persist?: boolean
+  /** The password every client must send (`requirepass`). */
+  readonly requirepass?: string
 }
 
 export async function startRedis(t: T, options: StartRedisOptions = {}): Promise<RedisServer> {
@@ -62,6 +64,7 @@ export async function startRedis(t: T, options: StartRedisOptions = {}): Promise
   const args = [
     '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
     ...(options.persist === true ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+    ...(options.requirepass !== undefined ? ['--requirepass', options.requirepass] : []),
   ]
   let child = await spawnRedis(args, dir)
   t.teardown(() => kill(child))
@@ -139,14 +142,29 @@ export interface RedisSentinel {
   readonly masterName: string
 }
 
+export interface StartSentinelOptions {
+  /** The Sentinel's own password (`requirepass` in sentinel.conf). */
+  readonly requirepass?: string
+  /** The master's password, for the Sentinel to watch it (`sentinel auth-pass`). */
+  readonly masterPassword?: string
+}
+
 /** A Sentinel watching `masterPort` under the name `restgate-master` (quorum 1). */
-export async function startSentinel(t: T, masterPort: number): Promise<RedisSentinel> {
+export async function startSentinel(t: T, masterPort: number, options: StartSentinelOptions = {}): Promise<RedisSentinel> {
   const dir = tempDir(t, 'restgate-sentinel-')
   const port = await freePort()
   const conf = join(dir, 'sentinel.conf')
   writeFileSync(
     conf,
-    [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor restgate-master 127.0.0.1 ${masterPort} 1`, ''].join('\n'),
+    [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      `dir ${dir}`,
+      `sentinel monitor restgate-master 127.0.0.1 ${masterPort} 1`,
+      ...(options.masterPassword !== undefined ? [`sentinel auth-pass restgate-master ${options.masterPassword}`] : []),
+      ...(options.requirepass !== undefined ? [`requirepass ${options.requirepass}`] : []),
+      '',
+    ].join('\n'),
   )
   const child = await spawnRedis([conf, '--sentinel'], dir)
   t.teardown(() => kill(child))

@@ -113,6 +113,12 @@ export function snapshotRoutes(deps: SnapshotRouteDeps): FastifyPluginAsync {
           actorOf(request),
         )
         if (outcome.kind === 'unknown') throw rgError('RG_ERR_UNKNOWN_ID', `No snapshot with id ${id}`)
+        if (outcome.kind === 'read-only') {
+          throw rgError(
+            'RG_ERR_POLICY_READ_ONLY',
+            `Snapshot ${id} was not restored, nothing was changed: ${outcome.reason}. Change the policy where it is kept (the mounted file, the ConfigMap): restgate reloads it`,
+          )
+        }
         if (outcome.kind === 'unreadable') {
           throw rgError('RG_ERR_SNAPSHOT_UNREADABLE', `Snapshot ${id} cannot be restored, nothing was changed: ${outcome.problems.map(formatProblem).join('; ')}`)
         }

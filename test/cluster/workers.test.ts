@@ -75,7 +75,7 @@ t.test('two workers serve the port; admin sums them; SIGHUP reloads each; SIGTER
   t.match(metrics.body.toString(), /restgate_requests_total\{class="proxy",status="200",auth="none"\} 8\b/, 'counts from both workers, summed')
   const ready = await httpRequest(`${rg.adminUrl}/readyz`)
   t.equal(ready.status, 200)
-  t.same(ready.json(), { status: 'ready', workers: 'ok', config: 'ok', store: 'ok' })
+  t.same(ready.json(), { status: 'ready', workers: 'ok', config: 'ok', store: 'ok', policyFile: 'ok' })
 
   writePolicy(dir, { ...policy, anonymous: 'deny' })
   rg.child.kill('SIGHUP')

@@ -13,10 +13,11 @@ need=(g++ make python3 libkrb5-dev)
 case "$mode" in
   run) ;;
   # The Jira/Confluence authenticator (integrations/atlassian/build.sh) is built and tested with Debian's Java;
-  # OAuth signatures are checked by python3-oauthlib in a stub upstream.
+  # OAuth signatures are checked by python3-oauthlib in a stub upstream; systemd-analyze checks the unit
+  # in deploy/systemd/ (no systemd needs to run).
   --test) need+=(curl wrk redis-server redis-tools krb5-kdc krb5-admin-server krb5-user python3-requests-kerberos chromium fonts-dejavu-core
                  openjdk-17-jdk-headless libservlet-api-java libslf4j-java junit5
-                 python3-oauthlib python3-jwt python3-cryptography) ;;
+                 python3-oauthlib python3-jwt python3-cryptography systemd) ;;
   --bench) need+=(curl wrk redis-server redis-tools krb5-kdc krb5-admin-server krb5-user apache2 libapache2-mod-auth-gssapi) ;;
   *) echo "usage: scripts/setup.sh [--test|--bench]" >&2; exit 2 ;;
 esac

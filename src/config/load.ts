@@ -240,7 +240,7 @@ function semanticChecks(c: Config, checkFiles: boolean): Check[] {
   })
   checks.push((problem) => {
     if (c.kerberos.enabled && c.kerberos.keytab === undefined) {
-      problem(['kerberos', 'keytab'], 'is required when kerberos.enabled is true')
+      problem(['kerberos', 'keytab'], 'is required when kerberos.enabled is true (or KRB5_KTNAME naming a keytab file in the environment)')
     }
   })
   checks.push((problem) => {
@@ -268,6 +268,19 @@ function semanticChecks(c: Config, checkFiles: boolean): Check[] {
   checks.push(secret(['store', 'redis', 'sentinelPasswordFile'], () => c.store.redis?.sentinelPasswordFile))
   if (c.kerberos.enabled) checks.push(readable(['kerberos', 'keytab'], () => c.kerberos.keytab))
   return checks
+}
+
+/**
+ * `kerberos.keytab` left out: the keytab file KRB5_KTNAME names, the way libkrb5 reads it (`FILE:/path` or
+ * a bare path; another type, such as MEMORY:, is not a file restgate can check). restgate then sets
+ * KRB5_KTNAME to `FILE:` and that same path, so a reload reads the same file.
+ */
+function keytabFromEnvironment(c: Config, env: Readonly<Record<string, string | undefined>>): void {
+  const k = c.kerberos as { enabled?: unknown; keytab?: string } | undefined
+  if (k === undefined || k.enabled !== true || k.keytab !== undefined) return
+  const named = env['KRB5_KTNAME'] ?? ''
+  const file = /^FILE:(.+)$/.exec(named)?.[1] ?? (named !== '' && !/^[A-Za-z0-9_]+:/.test(named) ? named : undefined)
+  if (file !== undefined) k.keytab = file
 }
 
 function deepFreeze<T>(value: T): T {
@@ -306,6 +319,7 @@ export function parseConfig(text: string, options: LoadOptions = {}): LoadResult
   if (!validate(data)) problems.push(...schemaProblems(validate.errors ?? [], data, doc, counter))
 
   const config = data as Config
+  keytabFromEnvironment(config, env)
   for (const check of semanticChecks(config, options.checkFiles ?? true)) {
     try {
       check((segs, message) => problems.push({ path: formatPath(segs), message, line: locate(doc, counter, segs) }))

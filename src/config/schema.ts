@@ -323,7 +323,9 @@ const PrincipalRule = Type.Object(
 const Kerberos = Type.Object(
   {
     enabled: Type.Boolean({ default: false, description: 'Accept `Authorization: Negotiate` and send Negotiate challenges' }),
-    keytab: Type.Optional(FilePath('The keytab file (required when enabled); read again on every reload')),
+    keytab: Type.Optional(
+      FilePath('The keytab file (default: the file `$KRB5_KTNAME` names, as libkrb5 reads it; one of the two is required when enabled); read again on every reload'),
+    ),
     servicePrincipal: Type.String({
       default: '',
       pattern: '^$|^[^@\\s]+@[^@\\s]+$',

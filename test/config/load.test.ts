@@ -79,7 +79,7 @@ t.test('missing required keys and cross-key rules', async (t) => {
     problems(MIN + 'store: { type: redis }\nkerberos: { enabled: true }\nsessions: { idleTimeout: 9h, absoluteTimeout: 8h }\n'),
     [
       'store.redis (line 2): is required when store.type is "redis"',
-      'kerberos.keytab (line 3): is required when kerberos.enabled is true',
+      'kerberos.keytab (line 3): is required when kerberos.enabled is true (or KRB5_KTNAME naming a keytab file in the environment)',
       'sessions.idleTimeout (line 4): must not exceed sessions.absoluteTimeout',
     ],
   )
@@ -87,6 +87,21 @@ t.test('missing required keys and cross-key rules', async (t) => {
     'store.redis (line 2): needs exactly one of url, sentinels (with name) or cluster',
   ])
   t.same(problems(MIN + 'server: { port: 9090 }\n'), ['server.admin.port (line 2): must differ from server.port'])
+})
+
+t.test('kerberos.keytab left out: the keytab file KRB5_KTNAME names, as libkrb5 reads it', async (t) => {
+  const keytabOf = (env: Record<string, string>): string | undefined => {
+    const r = parseConfig(MIN + 'kerberos: { enabled: true }\n', { env, checkFiles: false })
+    return r.ok ? r.config.kerberos.keytab : undefined
+  }
+  t.equal(keytabOf({ KRB5_KTNAME: 'FILE:/run/credentials/restgate.service/http.keytab' }), '/run/credentials/restgate.service/http.keytab')
+  t.equal(keytabOf({ KRB5_KTNAME: '/etc/restgate/http.keytab' }), '/etc/restgate/http.keytab', 'a bare path is a FILE: keytab')
+  t.equal(keytabOf({ KRB5_KTNAME: 'MEMORY:x' }), undefined, 'not a file: still required')
+  t.same(problems(MIN + 'kerberos: { enabled: true }\n', { KRB5_KTNAME: 'MEMORY:x' }), [
+    'kerberos.keytab (line 2): is required when kerberos.enabled is true (or KRB5_KTNAME naming a keytab file in the environment)',
+  ])
+  const named = parseConfig(MIN + 'kerberos: { enabled: true, keytab: /etc/restgate/http.keytab }\n', { env: { KRB5_KTNAME: 'FILE:/elsewhere' }, checkFiles: false })
+  t.equal(named.ok && named.config.kerberos.keytab, '/etc/restgate/http.keytab', 'the policy wins over the environment')
 })
 
 t.test('kerberos.sessions with sessions.enabled: false is a problem at kerberos.sessions, not a switch that does nothing', async (t) => {

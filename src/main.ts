@@ -50,7 +50,7 @@ export async function start(options: StartOptions): Promise<Running> {
     resources.defer(() => directoryClient.close())
     const directory = createPolicyDirectory(createUpstreamDirectory({ client: directoryClient, clock, logger, signer: material.signer, oauth: material.oauth }))
     // Opened before anything listens, closed after the last request.
-    const store = await createStore(config.store, { logger })
+    const store = await createStore(config.store, { logger, metrics })
     resources.defer(() => store.close())
     const { authenticators } = options
     const features = await setupFeatures({ configPath, runtime, store, clock, logger, metrics, upstream, directory, material, reloader, authenticators }, resources)

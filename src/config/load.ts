@@ -227,6 +227,8 @@ function semanticChecks(c: Config, checkFiles: boolean): Check[] {
         if (r[key] !== undefined) problem(['store', 'redis', key], 'is only for store.redis.sentinels')
       }
     }
+    const wait = durationMs(r.replicaTimeout)
+    if (wait < 1 || wait > 10_000) problem(['store', 'redis', 'replicaTimeout'], 'must be from 1ms to 10s')
   })
   checks.push((problem) => {
     if (c.apiTokens.defaultLifetimeDays > c.apiTokens.maxLifetimeDays) {

@@ -196,6 +196,9 @@ const HostPort = Type.Object(
   { additionalProperties: false },
 )
 
+/** How long a Redis write waits for its replicas by default; also what the store assumes when not told. */
+export const DEFAULT_REPLICA_TIMEOUT = '500ms'
+
 const Store = Type.Object(
   {
     type: Type.Union([Type.Literal('embedded'), Type.Literal('redis')], {
@@ -234,6 +237,18 @@ const Store = Type.Object(
           sentinelPasswordFile: Type.Optional(FilePath('With `sentinels`: a file holding the Sentinels\' password, read like `passwordFile`')),
           db: Type.Optional(Type.Integer({ minimum: 0, maximum: 15, description: 'Database number', ...rule('an integer 0-15') })),
           keyPrefix: Type.String({ default: 'restgate:', description: 'Prefix of every key, to share a Redis' }),
+          // A confirmed write is on this many replicas (WAIT) before its 2xx. No default here, because the
+          // right one depends on the mode: 1 with sentinels or cluster (a failover promotes a replica), 0 with
+          // url (a lone server has none to wait for). See docs/stores.md.
+          minReplicas: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              maximum: 16,
+              description: 'Replicas that must acknowledge a write before it is confirmed; default 1 with sentinels or cluster, 0 with url',
+              ...rule('an integer 0-16'),
+            }),
+          ),
+          replicaTimeout: Duration(DEFAULT_REPLICA_TIMEOUT, { description: 'How long a write waits for its replicas before it is refused (503); 1ms to 10s' }),
           tls: Type.Optional(
             Type.Object(
               {

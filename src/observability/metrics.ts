@@ -1,5 +1,5 @@
 // Prometheus metrics, one registry per running restgate (tests run several side by side).
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 export interface Metrics {
   readonly registry: Registry
@@ -11,6 +11,9 @@ export interface Metrics {
   readonly kerberosHandshakes: Counter<'outcome'>
   readonly kerberosAcceptDuration: Histogram
   readonly tokenCache: Counter<'result'>
+  readonly storeErrors: Counter<'operation' | 'kind'>
+  readonly storeUp: Gauge
+  readonly storeFailovers: Counter<'kind'>
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -65,6 +68,25 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'restgate_token_cache_total',
       help: 'API token validations by cache result (hit, miss)',
       labelNames: ['result'],
+      registers,
+    }),
+    storeErrors: new Counter({
+      name: 'restgate_store_errors_total',
+      help: 'Store operations that failed, by operation (createToken, deleteToken, ...) and kind (disk-full, read-only, replica-timeout, disconnected, ...)',
+      labelNames: ['operation', 'kind'],
+      registers,
+    }),
+    storeUp: new Gauge({
+      name: 'restgate_store_up',
+      help: '1 while the store answered the last operation and accepted the last write, else 0',
+      registers,
+      // Workers each report their own view: the cluster primary shows the worst of them.
+      aggregator: 'min',
+    }),
+    storeFailovers: new Counter({
+      name: 'restgate_store_failovers_total',
+      help: 'Redis master changes followed (sentinel: +switch-master; cluster: a slot served by a new master)',
+      labelNames: ['kind'],
       registers,
     }),
   }

@@ -1,11 +1,14 @@
 // The embedded store: one SQLite file (better-sqlite3), WAL mode, for a single restgate instance plus the
 // `restgate token` CLI working on the same file. Every commit is fsynced (synchronous=FULL), so a token is
-// on disk before its 201 is sent. Invalidation events go through a table that each process polls, so a
-// revocation from the CLI reaches the running server within a second.
+// on disk before its 201 is sent, and a commit that fails (a full disk, a read-only file) throws, so it is
+// never answered 2xx. Invalidation events go through a table that each process polls, so a revocation from
+// the CLI reaches the running server within a second.
 import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import Database from 'better-sqlite3'
+import type { Logger } from 'pino'
+import Database, { type Statement } from 'better-sqlite3'
 import { migrate } from './embedded-schema.js'
+import { PROBE, createStoreHealth, type StoreHealth, type StoreMetrics } from './health.js'
 import {
   StoreConflictError,
   StoreUnavailableError,
@@ -24,6 +27,8 @@ export interface EmbeddedStoreOptions {
   readonly path: string
   /** How often other processes' invalidation events are read (ms). */
   readonly pollMs?: number
+  readonly logger?: Logger | undefined
+  readonly metrics?: StoreMetrics | undefined
 }
 
 interface TokenRow {
@@ -66,6 +71,11 @@ const CLAIM_PRUNE_EVERY = 256
 /** Sessions past their absolute expiry are never valid again; every so many new ones, they are deleted
  *  (Redis lets them expire by TTL). Scripts that log in on every run would otherwise grow the file forever. */
 const SESSION_PRUNE_EVERY = 256
+/** Lockout counters past their window count for nothing; every so many hits they are deleted, so user
+ *  names an attacker makes up cost one row each only while their window lasts (Redis: a TTL per counter). */
+const COUNTER_PRUNE_EVERY = 256
+/** The meta row /readyz rewrites to prove the file still takes a committed write. */
+const PROBE_META = 'store.probe'
 
 function tokenOf(r: TokenRow): TokenRecord {
   return {
@@ -105,19 +115,38 @@ function unavailable(err: unknown): Error {
   return new StoreUnavailableError(`embedded store: ${(err as Error).message}`, { cause: err })
 }
 
-/** Runs synchronous SQLite work and turns every failure into a rejected StoreUnavailableError. */
-function guard<T>(fn: () => T): Promise<T> {
-  try {
-    return Promise.resolve(fn())
-  } catch (err) {
-    return Promise.reject(unavailable(err))
-  }
+/** The failure's kind for metrics and the audit line, from SQLite's extended result code. */
+export function classifySqliteError(err: unknown): string {
+  const e = err instanceof StoreUnavailableError && err.cause !== undefined ? err.cause : err
+  const code = (e as { code?: unknown }).code
+  if (typeof code !== 'string') return (e as Error).message === 'The database connection is not open' ? 'closed' : 'error'
+  if (code === 'SQLITE_FULL') return 'disk-full'
+  if (code.startsWith('SQLITE_READONLY')) return 'read-only'
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'busy'
+  if (code.startsWith('SQLITE_IOERR')) return 'io-error'
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return 'corrupt'
+  if (code.startsWith('SQLITE_CANTOPEN')) return 'cannot-open'
+  return 'error'
 }
 
-/** Creates the directory (0700) and the file (0600) before SQLite does, so neither is world-readable. */
+/**
+ * A write with RETURNING, run to its end. `.get()` would hand back the first row and reset the statement,
+ * and the implicit commit that then fails (SQLITE_FULL on a full disk) is dropped by the reset: the caller
+ * would see a row that was rolled back. `.all()` steps until SQLite is done, commit included, and throws.
+ */
+function written<R>(stmt: Statement, ...args: unknown[]): R | undefined {
+  return stmt.all(...args)[0] as R | undefined
+}
+
+/** Creates the directory (0700) and the file (0600) before SQLite does, so neither is world-readable. An
+ *  existing file is left as it is (a read-only one is opened, and every write to it refused). */
 function prepareFile(file: string): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
-  closeSync(openSync(file, 'a', 0o600))
+  try {
+    closeSync(openSync(file, 'wx', 0o600))
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+  }
 }
 
 export function openEmbeddedStore(options: EmbeddedStoreOptions): Store {
@@ -132,6 +161,24 @@ export function openEmbeddedStore(options: EmbeddedStoreOptions): Store {
   } catch (err) {
     db.close()
     throw err
+  }
+
+  const health: StoreHealth = createStoreHealth({
+    backend: 'embedded',
+    logger: options.logger,
+    metrics: options.metrics,
+    classify: classifySqliteError,
+  })
+  /** Runs synchronous SQLite work, records how it went, and turns every failure into a rejected StoreUnavailableError. */
+  function guard<T>(operation: string, write: boolean, fn: () => T): Promise<T> {
+    try {
+      const result = fn()
+      health.succeeded(write)
+      return Promise.resolve(result)
+    } catch (err) {
+      health.failed(operation, write, err)
+      return Promise.reject(unavailable(err))
+    }
   }
 
   const q = {
@@ -164,6 +211,7 @@ export function openEmbeddedStore(options: EmbeddedStoreOptions): Store {
        ON CONFLICT (key) DO UPDATE SET count = 1, reset_at = excluded.reset_at RETURNING count, reset_at`,
     ),
     counterDelete: db.prepare('DELETE FROM counters WHERE key = ?'),
+    pruneCounters: db.prepare('DELETE FROM counters WHERE reset_at <= ?'),
     claim: db.prepare(
       `INSERT INTO claims (key, expires_at) VALUES (?, ?)
        ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE claims.expires_at <= ?`,
@@ -184,13 +232,15 @@ export function openEmbeddedStore(options: EmbeddedStoreOptions): Store {
     pruneEvents: db.prepare('DELETE FROM events WHERE at < ?'),
     eventsAfter: db.prepare('SELECT seq, payload FROM events WHERE seq > ? ORDER BY seq'),
     lastEvent: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM events').pluck(),
-    ping: db.prepare('SELECT 1').pluck(),
   }
 
+  let hits = 0
+  // Inside a transaction, so its COMMIT (which throws) decides; `written` anyway, so no `.get()` on a write.
   const hit = db.transaction((key: string, windowMs: number, now: number): CounterState => {
+    if (++hits % COUNTER_PRUNE_EVERY === 0) q.pruneCounters.run(now)
     const row = q.counter.get(key) as { count: number; reset_at: number } | undefined
     const next = (
-      row !== undefined && row.reset_at > now ? q.counterIncrement.get(key) : q.counterStart.get(key, now + windowMs)
+      row !== undefined && row.reset_at > now ? written(q.counterIncrement, key) : written(q.counterStart, key, now + windowMs)
     ) as { count: number; reset_at: number }
     return { count: next.count, resetAt: next.reset_at }
   })
@@ -235,10 +285,18 @@ export function openEmbeddedStore(options: EmbeddedStoreOptions): Store {
     }
   }
 
+  const probe = (): Promise<void> =>
+    guard(PROBE, true, () => void q.setMeta.run(PROBE_META, String(Date.now()))).catch((err: StoreUnavailableError) => {
+      throw new StoreUnavailableError(`refuses writes (${classifySqliteError(err)}): ${err.message}`, { cause: err })
+    })
+  // Said once at start, loudly: a file that cannot take a write serves reads, and every write gets 503.
+  probe().catch((err: Error) => options.logger?.error({ file, err: err.message }, 'embedded store opened, but it refuses writes'))
+
   const store: Store = {
     kind: 'embedded',
 
-    ping: () => guard(() => void q.ping.get()),
+    // A committed write, not a SELECT: a full disk or a read-only file still answers reads.
+    ping: () => probe(),
 
     async close() {
       if (closed) return
@@ -249,9 +307,10 @@ export function openEmbeddedStore(options: EmbeddedStoreOptions): Store {
     },
 
     createToken: (t: NewToken) =>
-      guard(() => {
+      guard('createToken', true, () => {
         try {
-          const row = q.insertToken.get(
+          const row = written<TokenRow>(
+            q.insertToken,
             t.user,
             t.name,
             t.description,
@@ -261,7 +320,7 @@ export function openEmbeddedStore(options: EmbeddedStoreOptions): Store {
             t.lifetimeDays,
             t.scope,
             t.paths === null ? null : JSON.stringify(t.paths),
-          ) as TokenRow
+          )!
           return tokenOf(row)
         } catch (err) {
           if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
@@ -272,69 +331,69 @@ export function openEmbeddedStore(options: EmbeddedStoreOptions): Store {
       }),
 
     findTokenByHash: (hash) =>
-      guard(() => {
+      guard('findTokenByHash', false, () => {
         const row = q.tokenByHash.get(hash) as TokenRow | undefined
         return row === undefined ? null : tokenOf(row)
       }),
 
     getToken: (id) =>
-      guard(() => {
+      guard('getToken', false, () => {
         const row = q.tokenById.get(id) as TokenRow | undefined
         return row === undefined ? null : tokenOf(row)
       }),
 
     listTokens: (user) =>
-      guard(() => {
+      guard('listTokens', false, () => {
         const rows = (user === undefined ? q.allTokens.all() : q.tokensOfUser.all(user)) as TokenRow[]
         return rows.map(tokenOf)
       }),
 
     setTokenExpiry: (id, expiresAt) =>
-      guard(() => {
-        const row = q.setExpiry.get(expiresAt, id) as TokenRow | undefined
+      guard('setTokenExpiry', true, () => {
+        const row = written<TokenRow>(q.setExpiry, expiresAt, id)
         return row === undefined ? null : tokenOf(row)
       }),
 
     deleteToken: (id) =>
-      guard(() => {
-        const row = q.deleteToken.get(id) as TokenRow | undefined
+      guard('deleteToken', true, () => {
+        const row = written<TokenRow>(q.deleteToken, id)
         return row === undefined ? null : tokenOf(row)
       }),
 
-    recordTokenUse: (uses) => guard(() => (uses.length === 0 ? undefined : recordUses(uses))),
+    recordTokenUse: (uses) => guard('recordTokenUse', true, () => (uses.length === 0 ? undefined : recordUses(uses))),
 
     createSession: (s) =>
-      guard(() => {
+      guard('createSession', true, () => {
         if (++sessionsCreated % SESSION_PRUNE_EVERY === 0) q.pruneSessions.run(s.createdAt)
         q.insertSession.run(s.key, s.user, s.method, s.createdAt, s.lastSeenAt, s.absoluteExpiresAt, s.csrf)
       }),
 
     getSession: (key) =>
-      guard(() => {
+      guard('getSession', false, () => {
         const row = q.session.get(key) as SessionRow | undefined
         return row === undefined ? null : sessionOf(row)
       }),
 
-    touchSessions: (touches) => guard(() => (touches.length === 0 ? undefined : touch(touches))),
+    touchSessions: (touches) => guard('touchSessions', true, () => (touches.length === 0 ? undefined : touch(touches))),
 
     deleteSession: (key) =>
-      guard(() => {
-        const row = q.deleteSession.get(key) as SessionRow | undefined
+      guard('deleteSession', true, () => {
+        const row = written<SessionRow>(q.deleteSession, key)
         return row === undefined ? null : sessionOf(row)
       }),
 
-    hit: (key, windowMs, now) => guard(() => hit.immediate(key, windowMs, now)),
+    hit: (key, windowMs, now) => guard('hit', true, () => hit.immediate(key, windowMs, now)),
 
     getCounter: (key, now) =>
-      guard(() => {
+      guard('getCounter', false, () => {
         const row = q.counter.get(key) as { count: number; reset_at: number } | undefined
         return row === undefined || row.reset_at <= now ? null : { count: row.count, resetAt: row.reset_at }
       }),
 
-    resetCounter: (key) => guard(() => void q.counterDelete.run(key)),
+    resetCounter: (key) => guard('resetCounter', true, () => void q.counterDelete.run(key)),
 
     claimOnce: (key, ttlMs) =>
-      guard(() => {
+      guard('claimOnce', true, () => {
         // Replay windows are real time, not the caller's clock: a claim must outlive the ticket it guards.
         const now = Date.now()
         if (++claims % CLAIM_PRUNE_EVERY === 0) q.pruneClaims.run(now)
@@ -342,24 +401,24 @@ export function openEmbeddedStore(options: EmbeddedStoreOptions): Store {
       }),
 
     saveSnapshot: (s: SnapshotRecord) =>
-      guard(() => void q.saveSnapshot.run(s.id, s.timeMillis, s.description, s.automatic ? 1 : 0, s.version, s.text)),
+      guard('saveSnapshot', true, () => void q.saveSnapshot.run(s.id, s.timeMillis, s.description, s.automatic ? 1 : 0, s.version, s.text)),
 
-    listSnapshots: () => guard(() => (q.listSnapshots.all() as SnapshotRow[]).map(snapshotMetaOf)),
+    listSnapshots: () => guard('listSnapshots', false, () => (q.listSnapshots.all() as SnapshotRow[]).map(snapshotMetaOf)),
 
     getSnapshot: (id) =>
-      guard(() => {
+      guard('getSnapshot', false, () => {
         const row = q.snapshot.get(id) as SnapshotRow | undefined
         return row === undefined ? null : { ...snapshotMetaOf(row), text: row.text! }
       }),
 
-    deleteSnapshot: (id) => guard(() => q.deleteSnapshot.run(id).changes === 1),
+    deleteSnapshot: (id) => guard('deleteSnapshot', true, () => q.deleteSnapshot.run(id).changes === 1),
 
-    getMeta: (key) => guard(() => (q.getMeta.get(key) as string | undefined) ?? null),
+    getMeta: (key) => guard('getMeta', false, () => (q.getMeta.get(key) as string | undefined) ?? null),
 
-    setMeta: (key, value) => guard(() => void q.setMeta.run(key, value)),
+    setMeta: (key, value) => guard('setMeta', true, () => void q.setMeta.run(key, value)),
 
     publish: (event) =>
-      guard(() => {
+      guard('publish', true, () => {
         // Locally first: this process's caches drop the entry even if the write fails.
         deliver(event)
         const now = Date.now()

@@ -5,10 +5,13 @@
 import { readFileSync } from 'node:fs'
 import type { ConnectionOptions } from 'node:tls'
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
-import type { Config } from '../config/schema.js'
+import { DEFAULT_REPLICA_TIMEOUT, type Config } from '../config/schema.js'
+import { durationMs } from '../config/duration.js'
 import { readSecretFile } from '../config/secret-file.js'
 
-export type RedisConfig = NonNullable<Config['store']['redis']>
+type PolicyRedis = NonNullable<Config['store']['redis']>
+/** The policy's `store.redis`; the replica timeout may be left out by callers that build one by hand. */
+export type RedisConfig = Omit<PolicyRedis, 'replicaTimeout'> & Partial<Pick<PolicyRedis, 'replicaTimeout'>>
 export type RedisClient = Redis | Cluster
 
 export interface RedisTimeouts {
@@ -20,7 +23,20 @@ export interface RedisTimeouts {
 
 export const DEFAULT_TIMEOUTS: RedisTimeouts = { commandTimeoutMs: 1000, connectTimeoutMs: 2000, maxBackoffMs: 1000 }
 
-function tlsOptions(config: RedisConfig): ConnectionOptions | undefined {
+/** What a confirmed write waits for (see redis-durable.ts). */
+export interface Durability {
+  /** Replicas that must hold a write before it is confirmed (`WAIT numreplicas`); 0 waits for none. */
+  readonly minReplicas: number
+  readonly timeoutMs: number
+}
+
+/** The policy's `minReplicas`, or its default for the mode: a failover promotes a replica, a lone server has none. */
+export function durabilityOf(config: RedisConfig): Durability {
+  const minReplicas = config.minReplicas ?? (config.sentinels !== undefined || config.cluster !== undefined ? 1 : 0)
+  return { minReplicas, timeoutMs: durationMs(config.replicaTimeout ?? DEFAULT_REPLICA_TIMEOUT) }
+}
+
+export function tlsOptions(config: RedisConfig): ConnectionOptions | undefined {
   const tls = config.tls
   const wantsTls = tls !== undefined || config.url?.startsWith('rediss://') === true
   if (!wantsTls) return undefined
@@ -32,7 +48,7 @@ function tlsOptions(config: RedisConfig): ConnectionOptions | undefined {
   }
 }
 
-function backoff(maxMs: number) {
+export function backoff(maxMs: number) {
   return (attempt: number): number => Math.min(50 * 2 ** Math.min(attempt, 10), maxMs)
 }
 
@@ -64,6 +80,10 @@ export function createRedisClient(config: RedisConfig, timeouts: RedisTimeouts =
       enableOfflineQueue: false,
       enableAutoPipelining: true,
       clusterRetryStrategy: backoff(timeouts.maxBackoffMs),
+      // Fail fast here too: a command for a slot whose master just died is refused (503), not held and
+      // resent until a replica takes over. The failure makes the store refresh the slot map instead.
+      retryDelayOnFailover: 0,
+      retryDelayOnClusterDown: 0,
       slotsRefreshTimeout: timeouts.commandTimeoutMs,
       redisOptions: common,
       // Managed TLS clusters announce node addresses that only match the certificate by name.
@@ -86,6 +106,9 @@ export function createRedisClient(config: RedisConfig, timeouts: RedisTimeouts =
     const sentinelPassword = secretOf(config.sentinelPassword, config.sentinelPasswordFile)
     return new Redis({
       ...options,
+      // A master Sentinel has turned into a replica refuses writes with READONLY: connect again, which asks
+      // the sentinels for the master. The command is not resent. (With a url there is nobody else to ask.)
+      reconnectOnError: (err) => err.message.startsWith('READONLY'),
       sentinels: config.sentinels.map((s) => ({ host: s.host, port: s.port })),
       name: config.name!,
       ...(config.sentinelUsername !== undefined ? { sentinelUsername: config.sentinelUsername } : {}),
@@ -110,5 +133,19 @@ export function whenReady(client: RedisClient, timeoutMs: number): Promise<boole
       resolve(true)
     }
     client.once('ready', onReady)
+  })
+}
+
+/**
+ * ioredis leaves a client in status "end" when a connect attempt is cut short (a disconnect while it was
+ * still asking the sentinels, say), and an ended client never connects again. restgate does not give up
+ * on its store: an end it did not ask for is followed by a fresh connect.
+ */
+export function keepConnecting(client: RedisClient, delayMs: number, closed: () => boolean): void {
+  client.on('end', () => {
+    if (closed()) return
+    setTimeout(() => {
+      if (!closed() && client.status === 'end') client.connect().catch(() => undefined)
+    }, delayMs).unref()
   })
 }

@@ -23,6 +23,8 @@ export interface RedisKeys {
   snapshot(id: string): string
   readonly meta: string
   readonly channel: string
+  /** STRING with a TTL that /readyz writes; the tag picks the Cluster master it lands on. */
+  probe(tag: string): string
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -39,5 +41,6 @@ export function redisKeys(prefix: string): RedisKeys {
     snapshot: (id) => `${prefix}{snapshots}:snapshot:${enc(id)}`,
     meta: `${prefix}meta`,
     channel: `${prefix}invalidate`,
+    probe: (tag) => `${prefix}{probe:${enc(tag)}}`,
   }
 }

@@ -2,12 +2,31 @@
 // Key layout in redis-keys.ts. Writes that span hash slots are ordered so that a crash half-way never
 // leaves a usable secret without its record and indexes: a token becomes usable (its hash key is written)
 // last and stops being usable (hash key deleted) first; listings skip and tidy dangling index entries.
-// Every failure (refused, timed out, disconnected) rejects with StoreUnavailableError.
+// Every step of a write that a client is told about is on `minReplicas` replicas before it counts
+// (redis-durable.ts); what is only bookkeeping (last use, sliding expiry, lockout hits, replay claims,
+// cache invalidation) is not waited for. Every failure (refused, timed out, disconnected, too few
+// replicas) rejects with StoreUnavailableError.
 import { randomUUID } from 'node:crypto'
+import { createRequire } from 'node:module'
 import type { Logger } from 'pino'
 import { Cluster, type Redis } from 'ioredis'
 import { redisKeys, type RedisKeys } from './redis-keys.js'
-import { createRedisClient, whenReady, DEFAULT_TIMEOUTS, type RedisClient, type RedisConfig, type RedisTimeouts } from './redis-client.js'
+import {
+  backoff,
+  createRedisClient,
+  durabilityOf,
+  keepConnecting,
+  tlsOptions,
+  whenReady,
+  DEFAULT_TIMEOUTS,
+  type RedisClient,
+  type RedisConfig,
+  type RedisTimeouts,
+} from './redis-client.js'
+import { createDurableWriter, type Step } from './redis-durable.js'
+import { followSentinels, type SentinelFollower } from './redis-sentinel-follow.js'
+import { classifyRedisError, needsSlotRefresh, unavailable } from './redis-errors.js'
+import { PROBE, createStoreHealth, type StoreMetrics } from './health.js'
 import {
   StoreConflictError,
   StoreUnavailableError,
@@ -23,12 +42,23 @@ import type { AuthMethod, TokenScope } from '../model/identity.js'
 
 export interface RedisStoreOptions {
   readonly config: RedisConfig
-  readonly logger?: Logger
+  readonly logger?: Logger | undefined
+  readonly metrics?: StoreMetrics | undefined
   readonly timeouts?: RedisTimeouts
 }
 
 /** Backend TTLs only tidy up after the fact: records outlive the times callers decide on by this much. */
 const GRACE_MS = 60 * 60 * 1000
+/** Lockout counters are keyed by names anyone can make up: each lives its window and a minute more, so a
+ *  flood of made-up names costs memory for that long (a minute covers clocks that disagree by as much). */
+const COUNTER_GRACE_MS = 60 * 1000
+/** The readiness probe's keys expire on their own. */
+const PROBE_TTL_MS = 60 * 1000
+const SLOT_REFRESH_GAP_MS = 200
+const SLOTS_REFRESH_MS = 5000
+
+// The hash slot of a key, as ioredis computes it (its own dependency), to find a probe key per Cluster master.
+const calculateSlot = createRequire(import.meta.url)('cluster-key-slot') as (key: string) => number
 
 // Scripts: each touches one key, so it runs in one slot. Nullable numbers are stored as ''.
 const SCRIPTS = {
@@ -133,37 +163,11 @@ function snapshotMetaOf(v: ReadonlyArray<string | null>): SnapshotMeta {
   return { id: v[0]!, timeMillis: num(v[1]!), description: v[2] ?? '', automatic: v[3] === '1', version: v[4] ?? '' }
 }
 
-/** MULTI replies carry per-command errors instead of rejecting: surface the first one. */
-async function exec(multi: { exec(): Promise<Array<[Error | null, unknown]> | null> }): Promise<unknown[]> {
-  const replies = await multi.exec()
-  if (replies === null) throw new Error('transaction aborted')
-  return replies.map(([err, value]) => {
-    if (err !== null) throw err
-    return value
-  })
-}
-
 /** `<id>:<user>`: the id is digits, so the first colon separates them. */
 function parseRef(ref: string): { id: number; user: string } | null {
   const colon = ref.indexOf(':')
   if (colon < 1) return null
   return { id: Number(ref.slice(0, colon)), user: ref.slice(colon + 1) }
-}
-
-function unavailable(err: unknown): Error {
-  if (err instanceof StoreConflictError || err instanceof StoreUnavailableError) return err
-  return new StoreUnavailableError(`redis store: ${(err as Error).message}`, { cause: err })
-}
-
-/** Wraps an async method so any failure rejects with StoreUnavailableError. */
-function guarded<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
-  return async (...args: A) => {
-    try {
-      return await fn(...args)
-    } catch (err) {
-      throw unavailable(err)
-    }
-  }
 }
 
 export interface RedisStore extends Store {
@@ -178,20 +182,58 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const client = createRedisClient(config, timeouts) as Client
   for (const [name, lua] of Object.entries(SCRIPTS)) client.defineCommand(name, { numberOfKeys: 1, lua })
   const k: RedisKeys = redisKeys(config.keyPrefix)
+  const writer = createDurableWriter(client, durabilityOf(config), timeouts.commandTimeoutMs)
+  const health = createStoreHealth({ backend: 'redis', logger: options.logger, metrics: options.metrics, classify: classifyRedisError })
+  // Down until the first connection is ready.
+  health.disconnected()
   let closed = false
+  keepConnecting(client, timeouts.maxBackoffMs, () => closed)
+
+  /** Wraps a method: its outcome is recorded, and any failure rejects with StoreUnavailableError. */
+  function guarded<A extends unknown[], R>(operation: string, write: boolean, fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+    return async (...args: A) => {
+      try {
+        const result = await fn(...args)
+        health.succeeded(write)
+        return result
+      } catch (err) {
+        health.failed(operation, write, err)
+        if (needsSlotRefresh(err)) refreshSlots()
+        throw unavailable(err)
+      }
+    }
+  }
+  // ioredis looks at the slot map again when told a slot moved; a master that died tells nothing. So the
+  // map is refreshed after a failure and every SLOTS_REFRESH_MS. Each refresh opens a connection, so a
+  // burst of failures asks once per SLOT_REFRESH_GAP_MS. (Not ioredis' slotsRefreshInterval: its timer is
+  // armed when the client gets ready, even after a close, and then holds the process open for good.)
+  let lastRefresh = 0
+  function refreshSlots(): void {
+    if (closed || !(client instanceof Cluster) || Date.now() - lastRefresh < SLOT_REFRESH_GAP_MS) return
+    lastRefresh = Date.now()
+    client.refreshSlotsCache()
+  }
+  const slotsTimer = client instanceof Cluster ? setInterval(refreshSlots, SLOTS_REFRESH_MS) : undefined
+  slotsTimer?.unref()
+  /** One confirmed step: MULTI/EXEC on one slot, then WAIT. */
+  const step = (commands: Step): Promise<unknown[]> => writer.step(commands)
 
   // Connection state is logged on change only, so an outage is two lines, not one per retry.
   let up = false
   client.on('ready', () => {
     if (!up) log?.info('store connection ready')
     up = true
+    health.succeeded(false)
   })
   client.on('error', (err: Error) => {
     if (up || closed) return
     log?.debug({ err: err.message }, 'store connection error')
   })
   client.on('close', () => {
-    if (up && !closed) log?.warn('store connection lost: requests that need the store get 503 until it is back')
+    if (up && !closed) {
+      log?.warn('store connection lost: requests that need the store get 503 until it is back')
+      health.disconnected()
+    }
     up = false
   })
 
@@ -205,6 +247,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   function openSubscriber(): void {
     const sub: RedisClient = client instanceof Cluster ? client.duplicate() : (client as Redis).duplicate()
     subscriber = sub
+    keepConnecting(sub, timeouts.maxBackoffMs, () => closed)
     let gap = false
     sub.on('error', () => undefined)
     sub.on('close', () => {
@@ -214,7 +257,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       // Subscribing on every ready (the first and each reconnect): with no offline queue, a SUBSCRIBE sent
       // before the connection is up is refused rather than queued. A repeat SUBSCRIBE is harmless.
       sub.subscribe(k.channel).catch((err: Error) => log?.warn({ err: err.message }, 'store subscription failed; retrying on reconnect'))
-      // Events published while we were away are lost: everything cached may be stale.
+      // Events published while we were away are lost: everything cached may be stale. This includes a move
+      // to a new master, where the other instances publish now.
       if (gap) deliver({ kind: 'all' })
       gap = false
     })
@@ -232,6 +276,47 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     })
   }
 
+  // Following failovers: Sentinel announces them; in Cluster a promoted replica shows up in the slot map.
+  let follower: SentinelFollower | undefined
+  if (config.sentinels !== undefined) {
+    follower = followSentinels({
+      sentinels: config.sentinels,
+      name: config.name!,
+      clients: () => [client, subscriber].filter((c): c is Redis => c !== undefined) as Redis[],
+      tls: tlsOptions(config),
+      connectTimeoutMs: timeouts.connectTimeoutMs,
+      retryStrategy: backoff(timeouts.maxBackoffMs),
+      onSwitch: (from, to) => health.failover('sentinel', { from, to }),
+      logger: options.logger,
+    })
+  }
+  let masters: ReadonlySet<string> = new Set()
+  const mastersOf = (c: Cluster): Set<string> => {
+    const out = new Set<string>()
+    for (const owners of c.slots) if (owners?.[0] !== undefined) out.add(owners[0])
+    return out
+  }
+  if (client instanceof Cluster) {
+    client.on('refresh', () => {
+      const now = mastersOf(client)
+      if (masters.size > 0) for (const m of now) if (!masters.has(m)) health.failover('cluster', { to: m })
+      masters = now
+    })
+  }
+
+  /** Keys whose writes prove the store takes writes: one per Cluster master (each serves its own slots). */
+  function probeKeys(): string[] {
+    if (!(client instanceof Cluster)) return [k.probe('0')]
+    const wanted = mastersOf(client)
+    const found = new Map<string, string>()
+    for (let i = 0; found.size < wanted.size && i < 100_000; i++) {
+      const key = k.probe(String(i))
+      const owner = client.slots[calculateSlot(key)]?.[0]
+      if (owner !== undefined && !found.has(owner)) found.set(owner, key)
+    }
+    return found.size > 0 ? [...found.values()] : [k.probe('0')]
+  }
+
   async function loadToken(user: string, id: number): Promise<TokenRecord | null> {
     const h = await client.hgetall(k.token(user, id))
     return isEmpty(h) ? null : tokenOf(h)
@@ -245,34 +330,46 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     kind: 'redis',
     connected: whenReady(client, timeouts.connectTimeoutMs),
 
-    ping: guarded(async () => {
-      await client.ping()
-    }),
+    // A confirmed write per master, not a PING: a replica, a master that lost its replicas, a full memory
+    // or a failing disk all still answer PING.
+    ping: async () => {
+      try {
+        await guarded(PROBE, true, async () => {
+          await Promise.all(probeKeys().map((key) => step([['set', key, String(Date.now()), 'PX', PROBE_TTL_MS]])))
+        })()
+      } catch (err) {
+        throw new StoreUnavailableError(`refuses writes (${classifyRedisError(err)}): ${(err as Error).message}`, { cause: err })
+      }
+    },
 
     async close() {
       if (closed) return
       closed = true
+      clearInterval(slotsTimer)
       listeners.clear()
+      follower?.close()
       subscriber?.disconnect()
       client.disconnect()
     },
 
-    createToken: guarded(async (t: NewToken) => {
+    createToken: guarded('createToken', true, async (t: NewToken) => {
       if ((await client.exists(k.tokenHash(t.hash))) === 1) throw new StoreConflictError('a token with this hash already exists')
-      const id = await client.incr(k.tokenSeq)
-      await exec(client.multi().hset(k.token(t.user, id), ...tokenFields(id, t)).zadd(k.userTokens(t.user), id, String(id)))
-      await client.hset(k.tokenOwners, String(id), t.user)
+      // Each step on its replicas before the next: a counter value lost in a failover would hand the same
+      // id out twice.
+      const [id] = (await step([['incr', k.tokenSeq]])) as [number]
+      await step([['hset', k.token(t.user, id), ...tokenFields(id, t)], ['zadd', k.userTokens(t.user), id, String(id)]])
+      await step([['hset', k.tokenOwners, String(id), t.user]])
       // Last: from here on the secret works.
-      const set = await client.set(k.tokenHash(t.hash), `${id}:${t.user}`, 'NX')
+      const [set] = await step([['set', k.tokenHash(t.hash), `${id}:${t.user}`, 'NX']])
       if (set === null) {
-        await exec(client.multi().del(k.token(t.user, id)).zrem(k.userTokens(t.user), String(id)))
-        await client.hdel(k.tokenOwners, String(id))
+        await step([['del', k.token(t.user, id)], ['zrem', k.userTokens(t.user), String(id)]])
+        await step([['hdel', k.tokenOwners, String(id)]])
         throw new StoreConflictError('a token with this hash already exists')
       }
       return { ...t, id, lastUsedAt: null, lastUsedIp: null }
     }),
 
-    findTokenByHash: guarded(async (hash) => {
+    findTokenByHash: guarded('findTokenByHash', false, async (hash) => {
       const ref = await client.get(k.tokenHash(hash))
       const parsed = ref === null ? null : parseRef(ref)
       if (parsed === null) return null
@@ -280,12 +377,12 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       return record !== null && record.hash === hash ? record : null
     }),
 
-    getToken: guarded(async (id) => {
+    getToken: guarded('getToken', false, async (id) => {
       const user = await ownerOf(id)
       return user === null ? null : loadToken(user, id)
     }),
 
-    listTokens: guarded(async (user) => {
+    listTokens: guarded('listTokens', false, async (user) => {
       let refs: Array<{ id: number; user: string }>
       if (user !== undefined) {
         const ids = await client.zrevrange(k.userTokens(user), 0, -1)
@@ -311,26 +408,32 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       return out
     }),
 
-    setTokenExpiry: guarded(async (id, expiresAt) => {
+    setTokenExpiry: guarded('setTokenExpiry', true, async (id, expiresAt) => {
       const user = await ownerOf(id)
-      if (user === null) return null
-      const flat = await client.rgUpdate(k.token(user, id), 'expiresAt', nullable(expiresAt))
+      if (user === null) {
+        await writer.confirm(k.tokenOwners)
+        return null
+      }
+      const [flat] = (await step([['rgUpdate', k.token(user, id), 'expiresAt', nullable(expiresAt)]])) as [Flat | null]
       return flat === null ? null : tokenOf(objectOf(flat))
     }),
 
-    deleteToken: guarded(async (id) => {
+    deleteToken: guarded('deleteToken', true, async (id) => {
       const user = await ownerOf(id)
-      if (user === null) return null
+      if (user === null) {
+        // "No such token" from a master that has just been replaced is no answer.
+        await writer.confirm(k.tokenOwners)
+        return null
+      }
       const record = await loadToken(user, id)
       // First: the secret stops working.
-      if (record !== null) await client.del(k.tokenHash(record.hash))
-      const [removed] = await exec(client.multi().del(k.token(user, id)).zrem(k.userTokens(user), String(id)))
-      await client.hdel(k.tokenOwners, String(id))
-      const deleted = removed === 1
-      return deleted ? record : null
+      if (record !== null) await step([['del', k.tokenHash(record.hash)]])
+      const [removed] = await step([['del', k.token(user, id)], ['zrem', k.userTokens(user), String(id)]])
+      await step([['hdel', k.tokenOwners, String(id)]])
+      return removed === 1 ? record : null
     }),
 
-    recordTokenUse: guarded(async (uses) => {
+    recordTokenUse: guarded('recordTokenUse', false, async (uses) => {
       if (uses.length === 0) return
       const owners = await client.hmget(k.tokenOwners, ...uses.map((u) => String(u.id)))
       await Promise.all(
@@ -342,89 +445,85 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       )
     }),
 
-    createSession: guarded(async (s: SessionRecord) => {
+    createSession: guarded('createSession', true, async (s: SessionRecord) => {
       const key = k.session(s.key)
       const ttl = Math.max(1, s.absoluteExpiresAt - s.createdAt) + GRACE_MS
-      await exec(
-        client
-          .multi()
-          .del(key)
-          .hset(key, 'key', s.key, 'user', s.user, 'method', s.method, 'createdAt', s.createdAt, 'lastSeenAt', s.lastSeenAt,
-            'absoluteExpiresAt', s.absoluteExpiresAt, 'csrf', s.csrf)
-          .pexpire(key, ttl),
-      )
+      await step([
+        ['del', key],
+        ['hset', key, 'key', s.key, 'user', s.user, 'method', s.method, 'createdAt', s.createdAt, 'lastSeenAt', s.lastSeenAt,
+          'absoluteExpiresAt', s.absoluteExpiresAt, 'csrf', s.csrf],
+        ['pexpire', key, ttl],
+      ])
     }),
 
-    getSession: guarded(async (key) => {
+    getSession: guarded('getSession', false, async (key) => {
       const h = await client.hgetall(k.session(key))
       return isEmpty(h) ? null : sessionOf(h)
     }),
 
-    touchSessions: guarded(async (touches) => {
+    touchSessions: guarded('touchSessions', false, async (touches) => {
       await Promise.all(touches.map((s) => client.rgLater(k.session(s.key), 'lastSeenAt', s.at)))
     }),
 
-    deleteSession: guarded(async (key) => {
-      const [h] = (await exec(client.multi().hgetall(k.session(key)).del(k.session(key)))) as [Record<string, string> | Flat]
+    deleteSession: guarded('deleteSession', true, async (key) => {
+      const [h] = (await step([['hgetall', k.session(key)], ['del', k.session(key)]])) as [Record<string, string> | Flat]
       const obj = Array.isArray(h) ? objectOf(h) : h
       return isEmpty(obj) ? null : sessionOf(obj)
     }),
 
-    hit: guarded(async (key, windowMs, now) => {
-      const [count, resetAt] = await client.rgHit(k.counter(key), windowMs, now, GRACE_MS)
+    hit: guarded('hit', false, async (key, windowMs, now) => {
+      const [count, resetAt] = await client.rgHit(k.counter(key), windowMs, now, COUNTER_GRACE_MS)
       return { count: Number(count), resetAt: Number(resetAt) }
     }),
 
-    getCounter: guarded(async (key, now) => {
+    getCounter: guarded('getCounter', false, async (key, now) => {
       const [count, resetAt] = await client.hmget(k.counter(key), 'count', 'resetAt')
       if (count === null || resetAt === null || Number(resetAt) <= now) return null
       return { count: Number(count), resetAt: Number(resetAt) }
     }),
 
-    resetCounter: guarded(async (key) => {
-      await client.del(k.counter(key))
+    resetCounter: guarded('resetCounter', true, async (key) => {
+      await step([['del', k.counter(key)]])
     }),
 
-    claimOnce: guarded(async (key, ttlMs) => {
+    claimOnce: guarded('claimOnce', false, async (key, ttlMs) => {
       return (await client.set(k.claim(key), '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK'
     }),
 
-    saveSnapshot: guarded(async (s: SnapshotRecord) => {
+    saveSnapshot: guarded('saveSnapshot', true, async (s: SnapshotRecord) => {
       const key = k.snapshot(s.id)
-      await exec(
-        client
-          .multi()
-          .del(key)
-          .hset(key, 'id', s.id, 'timeMillis', s.timeMillis, 'description', s.description, 'automatic', s.automatic ? '1' : '0',
-            'version', s.version, 'text', s.text)
-          .zadd(k.snapshotIndex, s.timeMillis, s.id),
-      )
+      await step([
+        ['del', key],
+        ['hset', key, 'id', s.id, 'timeMillis', s.timeMillis, 'description', s.description, 'automatic', s.automatic ? '1' : '0',
+          'version', s.version, 'text', s.text],
+        ['zadd', k.snapshotIndex, s.timeMillis, s.id],
+      ])
     }),
 
-    listSnapshots: guarded(async () => {
+    listSnapshots: guarded('listSnapshots', false, async () => {
       const ids = await client.zrevrange(k.snapshotIndex, 0, -1)
       const rows = await Promise.all(ids.map((id) => client.hmget(k.snapshot(id), ...SNAPSHOT_META_FIELDS)))
       return rows.filter((r) => r[0] !== null).map(snapshotMetaOf)
     }),
 
-    getSnapshot: guarded(async (id) => {
+    getSnapshot: guarded('getSnapshot', false, async (id) => {
       const h = await client.hgetall(k.snapshot(id))
       if (isEmpty(h)) return null
       return { ...snapshotMetaOf(SNAPSHOT_META_FIELDS.map((f) => h[f] ?? null)), text: h['text'] ?? '' }
     }),
 
-    deleteSnapshot: guarded(async (id) => {
-      const [removed] = await exec(client.multi().del(k.snapshot(id)).zrem(k.snapshotIndex, id))
+    deleteSnapshot: guarded('deleteSnapshot', true, async (id) => {
+      const [removed] = await step([['del', k.snapshot(id)], ['zrem', k.snapshotIndex, id]])
       return removed === 1
     }),
 
-    getMeta: guarded(async (key) => client.hget(k.meta, key)),
+    getMeta: guarded('getMeta', false, async (key) => client.hget(k.meta, key)),
 
-    setMeta: guarded(async (key, value) => {
-      await client.hset(k.meta, key, value)
+    setMeta: guarded('setMeta', true, async (key, value) => {
+      await step([['hset', k.meta, key, value]])
     }),
 
-    publish: guarded(async (event) => {
+    publish: guarded('publish', false, async (event) => {
       // Locally first: this instance's caches drop the entry even when Redis cannot be reached.
       deliver(event)
       await client.publish(k.channel, JSON.stringify({ from: instanceId, event }))

@@ -4,7 +4,8 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfigFile, parseConfig } from '../../src/config/load.js'
 import { formatProblem } from '../../src/config/problems.js'
-import { DEFAULT_EXCLUDED_USER_AGENTS } from '../../src/config/schema.js'
+import { DEFAULT_EXCLUDED_USER_AGENTS, type Config } from '../../src/config/schema.js'
+import { durabilityOf } from '../../src/store/redis-client.js'
 import { repoPath } from '../helpers/paths.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -110,6 +111,38 @@ t.test('kerberos.sessions with sessions.enabled: false is a problem at kerberos.
   ])
   t.same(problems(MIN + 'sessions: { enabled: false }\nkerberos: { sessions: false }\n'), [], 'either one alone is fine')
   t.same(problems(MIN + 'kerberos: { sessions: true }\n'), [], 'sessions are on by default')
+})
+
+t.test('store.redis: replicas a confirmed write waits for, by default and as set; bad values named with their line', async (t) => {
+  const redis = (more: string): Config['store']['redis'] => {
+    const r = parseConfig(MIN + `store: { type: redis, redis: { ${more} } }\n`, { env: {} })
+    if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'))
+    return r.config.store.redis
+  }
+  t.same(durabilityOf(redis('url: "redis://r"')!), { minReplicas: 0, timeoutMs: 500 }, 'a lone server: none to wait for')
+  t.same(durabilityOf(redis('sentinels: [{ host: s, port: 26379 }], name: m')!), { minReplicas: 1, timeoutMs: 500 }, 'Sentinel: one')
+  t.same(durabilityOf(redis('cluster: [{ host: c, port: 6379 }]')!), { minReplicas: 1, timeoutMs: 500 }, 'Cluster: one')
+  t.same(durabilityOf(redis('url: "redis://r", minReplicas: 2, replicaTimeout: 1s')!), { minReplicas: 2, timeoutMs: 1000 })
+  t.same(durabilityOf(redis('cluster: [{ host: c, port: 6379 }], minReplicas: 0')!).minReplicas, 0, 'opting out is explicit')
+  const text = [
+    'upstream: { url: "http://jira:8080" }',
+    'store:',
+    '  type: redis',
+    '  redis:',
+    '    url: "redis://r"',
+    '    minReplicas: -1',
+    '    replicaTimeout: soon',
+  ].join('\n')
+  t.same(problems(text), [
+    'store.redis.minReplicas (line 6): must be an integer 0-16',
+    'store.redis.replicaTimeout (line 7): must be a duration like 30s, 15m, 8h, 7d, or a whole number of seconds',
+  ])
+  t.same(problems(MIN + 'store: { type: redis, redis: { url: "redis://r", replicaTimeout: 20s } }\n'), [
+    'store.redis.replicaTimeout (line 2): must be from 1ms to 10s',
+  ])
+  t.same(problems(MIN + 'store: { type: redis, redis: { url: "redis://r", replicaTimeout: 0ms } }\n'), [
+    'store.redis.replicaTimeout (line 2): must be from 1ms to 10s',
+  ])
 })
 
 t.test('files the policy names must be readable', async (t) => {

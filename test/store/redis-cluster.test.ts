@@ -1,11 +1,12 @@
-// The Store contract against a real 3-node Redis Cluster started for this file: every multi-key step must
-// stay within one hash slot, or Cluster refuses it (CROSSSLOT).
+// The Store contract against a real Redis Cluster started for this file (3 masters, a replica each): every
+// multi-key step must stay within one hash slot, or Cluster refuses it (CROSSSLOT), and every confirmed
+// write waits for the replica of the master that serves its slot.
 import t from 'tap'
 import { createRedisStore } from '../../src/store/redis.js'
 import { startRedisCluster, uniquePrefix } from '../helpers/redis.js'
 import { storeContract } from './contract.js'
 
-const cluster = await startRedisCluster(t)
+const cluster = await startRedisCluster(t, { replicas: 1 })
 
 storeContract(t, async () => {
   const keyPrefix = uniquePrefix('cluster')

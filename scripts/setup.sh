@@ -15,10 +15,11 @@ case "$mode" in
   # The Jira/Confluence authenticator (integrations/atlassian/build.sh) is built and tested with Debian's Java;
   # OAuth signatures are checked by python3-oauthlib in a stub upstream; context paths and WebSockets are
   # tested on Debian's Tomcat 10.1 (test/helpers/tomcat.ts); nginx runs in front of restgate's
-  # forward-auth endpoint (openssl makes its test certificate).
+  # forward-auth endpoint (openssl makes its test certificate); systemd-analyze checks the unit in
+  # deploy/systemd/ (no systemd needs to run).
   --test) need+=(curl wrk redis-server redis-tools krb5-kdc krb5-admin-server krb5-user python3-requests-kerberos chromium fonts-dejavu-core
                  openjdk-17-jdk-headless libservlet-api-java libslf4j-java junit5
-                 python3-oauthlib python3-jwt python3-cryptography tomcat10 nginx openssl) ;;
+                 python3-oauthlib python3-jwt python3-cryptography tomcat10 nginx openssl systemd) ;;
   --bench) need+=(curl wrk redis-server redis-tools krb5-kdc krb5-admin-server krb5-user apache2 libapache2-mod-auth-gssapi nginx) ;;
   *) echo "usage: scripts/setup.sh [--test|--bench]" >&2; exit 2 ;;
 esac

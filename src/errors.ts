@@ -80,6 +80,10 @@ export const ERRORS = {
     status: 409,
     message: 'The snapshot does not validate against the current policy schema',
   },
+  RG_ERR_POLICY_READ_ONLY: {
+    status: 409,
+    message: 'The policy file cannot be replaced here (it is mounted read-only): change it where it is kept',
+  },
 
   // Restgate itself
   RG_ERR_STORE_UNAVAILABLE: { status: 503, message: 'The restgate store is unavailable: try again shortly' },

@@ -64,7 +64,7 @@ export async function start(options: StartOptions): Promise<Running> {
     resources.defer(() => store.close())
     const { authenticators } = options
     const features = await setupFeatures({ configPath, runtime, store, clock, logger, metrics, upstreams, directory, material, reloader, authenticators }, resources)
-    const checks = readinessChecks(runtime, store)
+    const checks = readinessChecks(runtime, store, features.snapshots.policyReadOnly)
     // The admin listener is built first and so closed last: /metrics and /readyz answer while the proxy drains.
     const admin = config.server.admin.enabled && options.worker !== true ? await buildAdminApp({ logger, metrics, checks }) : undefined
     if (admin !== undefined) resources.defer(() => admin.close())

@@ -17,9 +17,14 @@ export function listenUrl(app: FastifyInstance, tls: boolean): string {
   return `${tls ? 'https' : 'http'}://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${addr.port}`
 }
 
-/** The admin listener's /readyz: the policy in force is the file's, and the store answers. */
-export function readinessChecks(runtime: RuntimeHolder, store: Pick<Store, 'ping'>): Record<string, ReadinessCheck> {
+/**
+ * The admin listener's /readyz: the policy in force is the file's, the store answers, and whether the
+ * policy file can be replaced by a snapshot restore (`policyReadOnly`, found at start: reported, not a
+ * reason to be unready, since a read-only policy is a sound way to deploy).
+ */
+export function readinessChecks(runtime: RuntimeHolder, store: Pick<Store, 'ping'>, policyReadOnly?: string): Record<string, ReadinessCheck> {
   return {
+    policyFile: async () => (policyReadOnly === undefined ? 'ok' : `read-only: ${policyReadOnly}; snapshot restores are refused`),
     config: async () => {
       if (runtime.stale !== null) return `stale: ${runtime.stale}`
       const pending = runtime.current.restartPending

@@ -9,6 +9,7 @@ import { closest, formatPath, locate, type PathSegment, type Problem } from './p
 import { durationMs } from './duration.js'
 import { checkPathRules, checkProducts } from './products.js'
 import { FORWARD_AUTH_PATH } from './paths.js'
+import { readSecretFile } from './secret-file.js'
 import { parseCidr } from '../match/cidr.js'
 import { globToRegexSource } from '../match/glob.js'
 import { userAgentRuleSource } from '../match/user-agent.js'
@@ -204,6 +205,18 @@ function semanticChecks(c: Config, checkFiles: boolean): Check[] {
   }
   checks.push((problem) => checkProducts(c, problem))
   checks.push((problem) => checkPathRules(c, problem))
+  // A secret file: readable, and not empty (an empty password would quietly mean "no password").
+  const secret = (segs: PathSegment[], fileOf: () => string | undefined): Check => (problem) => {
+    const file = fileOf()
+    if (!checkFiles || file === undefined) return
+    let text: string
+    try {
+      text = readSecretFile(file)
+    } catch (err) {
+      return problem(segs, `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
+    }
+    if (text === '') problem(segs, `${file} is empty`)
+  }
   checks.push((problem) => {
     if (c.store.type !== 'redis') return
     const r = c.store.redis
@@ -211,6 +224,19 @@ function semanticChecks(c: Config, checkFiles: boolean): Check[] {
     const modes = [r.url, r.sentinels, r.cluster].filter((m) => m !== undefined).length
     if (modes !== 1) problem(['store', 'redis'], 'needs exactly one of url, sentinels (with name) or cluster')
     if (r.sentinels !== undefined && r.name === undefined) problem(['store', 'redis', 'name'], 'is required with sentinels')
+    const inUrl = r.url !== undefined && /^rediss?:\/\/[^/@]*:[^/@]*@/.test(r.url)
+    if (r.password !== undefined && r.passwordFile !== undefined) problem(['store', 'redis', 'passwordFile'], 'and store.redis.password both give the password: keep one')
+    else if (inUrl && (r.password !== undefined || r.passwordFile !== undefined)) {
+      problem(['store', 'redis', r.passwordFile !== undefined ? 'passwordFile' : 'password'], 'and the password in store.redis.url both give the password: keep one')
+    }
+    if (r.sentinelPassword !== undefined && r.sentinelPasswordFile !== undefined) {
+      problem(['store', 'redis', 'sentinelPasswordFile'], "and store.redis.sentinelPassword both give the Sentinels' password: keep one")
+    }
+    if (r.sentinels === undefined) {
+      for (const key of ['sentinelUsername', 'sentinelPassword', 'sentinelPasswordFile'] as const) {
+        if (r[key] !== undefined) problem(['store', 'redis', key], 'is only for store.redis.sentinels')
+      }
+    }
     const wait = durationMs(r.replicaTimeout)
     if (wait < 1 || wait > 10_000) problem(['store', 'redis', 'replicaTimeout'], 'must be from 1ms to 10s')
   })
@@ -233,7 +259,13 @@ function semanticChecks(c: Config, checkFiles: boolean): Check[] {
   })
   checks.push((problem) => {
     if (c.kerberos.enabled && c.kerberos.keytab === undefined) {
-      problem(['kerberos', 'keytab'], 'is required when kerberos.enabled is true')
+      problem(['kerberos', 'keytab'], 'is required when kerberos.enabled is true (or KRB5_KTNAME naming a keytab file in the environment)')
+    }
+  })
+  checks.push((problem) => {
+    // Otherwise it would quietly do nothing: the cookie a handshake sets is a restgate session.
+    if (c.kerberos.sessions && !c.sessions.enabled) {
+      problem(['kerberos', 'sessions'], 'needs sessions.enabled: true (the cookie a handshake sets is a restgate session, and sessions are switched off)')
     }
   })
   checks.push((problem) => {
@@ -268,8 +300,23 @@ function semanticChecks(c: Config, checkFiles: boolean): Check[] {
   checks.push(readable(['store', 'redis', 'tls', 'cert'], () => c.store.redis?.tls?.cert))
   checks.push(readable(['store', 'redis', 'tls', 'key'], () => c.store.redis?.tls?.key))
   checks.push(readable(['apiTokens', 'hashKeyFile'], () => c.apiTokens.hashKeyFile))
+  checks.push(secret(['store', 'redis', 'passwordFile'], () => c.store.redis?.passwordFile))
+  checks.push(secret(['store', 'redis', 'sentinelPasswordFile'], () => c.store.redis?.sentinelPasswordFile))
   if (c.kerberos.enabled) checks.push(readable(['kerberos', 'keytab'], () => c.kerberos.keytab))
   return checks
+}
+
+/**
+ * `kerberos.keytab` left out: the keytab file KRB5_KTNAME names, the way libkrb5 reads it (`FILE:/path` or
+ * a bare path; another type, such as MEMORY:, is not a file restgate can check). restgate then sets
+ * KRB5_KTNAME to `FILE:` and that same path, so a reload reads the same file.
+ */
+function keytabFromEnvironment(c: Config, env: Readonly<Record<string, string | undefined>>): void {
+  const k = c.kerberos as { enabled?: unknown; keytab?: string } | undefined
+  if (k === undefined || k.enabled !== true || k.keytab !== undefined) return
+  const named = env['KRB5_KTNAME'] ?? ''
+  const file = /^FILE:(.+)$/.exec(named)?.[1] ?? (named !== '' && !/^[A-Za-z0-9_]+:/.test(named) ? named : undefined)
+  if (file !== undefined) k.keytab = file
 }
 
 function deepFreeze<T>(value: T): T {
@@ -308,6 +355,7 @@ export function parseConfig(text: string, options: LoadOptions = {}): LoadResult
   if (!validate(data)) problems.push(...schemaProblems(validate.errors ?? [], data, doc, counter))
 
   const config = data as Config
+  keytabFromEnvironment(config, env)
   for (const check of semanticChecks(config, options.checkFiles ?? true)) {
     try {
       check((segs, message) => problems.push({ path: formatPath(segs), message, line: locate(doc, counter, segs) }))

@@ -294,7 +294,15 @@ const Store = Type.Object(
           name: Type.Optional(NonEmpty({ description: 'Sentinel master name' })),
           cluster: Type.Optional(Type.Array(HostPort, { minItems: 1, description: 'Redis Cluster nodes to start from' })),
           username: Type.Optional(Type.String({ description: 'Redis ACL user name' })),
-          password: Type.Optional(Type.String({ description: 'Redis password (write `${VAR}` and keep it in the environment)' })),
+          password: Type.Optional(Type.String({ description: 'Redis password (write `${VAR}` and keep it in the environment, or use `passwordFile`)' })),
+          passwordFile: Type.Optional(
+            FilePath("A file holding the Redis password (a container or systemd secret): its text, less one final newline, read at start"),
+          ),
+          sentinelUsername: Type.Optional(Type.String({ description: 'With `sentinels`: the ACL user name restgate gives the Sentinels' })),
+          sentinelPassword: Type.Optional(
+            Type.String({ description: 'With `sentinels`: the password of the Sentinels themselves (their `requirepass`); the master\'s is `password`' }),
+          ),
+          sentinelPasswordFile: Type.Optional(FilePath('With `sentinels`: a file holding the Sentinels\' password, read like `passwordFile`')),
           db: Type.Optional(Type.Integer({ minimum: 0, maximum: 15, description: 'Database number', ...rule('an integer 0-15') })),
           keyPrefix: Type.String({ default: 'restgate:', description: 'Prefix of every key, to share a Redis' }),
           // A confirmed write is on this many replicas (WAIT) before its 2xx. No default here, because the
@@ -401,7 +409,9 @@ const PrincipalRule = Type.Object(
 const Kerberos = Type.Object(
   {
     enabled: Type.Boolean({ default: false, description: 'Accept `Authorization: Negotiate` and send Negotiate challenges' }),
-    keytab: Type.Optional(FilePath('The keytab file (required when enabled); read again on every reload')),
+    keytab: Type.Optional(
+      FilePath('The keytab file (default: the file `$KRB5_KTNAME` names, as libkrb5 reads it; one of the two is required when enabled); read again on every reload'),
+    ),
     servicePrincipal: Type.String({
       default: '',
       pattern: '^$|^[^@\\s]+@[^@\\s]+$',
@@ -425,7 +435,7 @@ const Kerberos = Type.Object(
     replayCacheDir: Type.Optional(
       NonEmpty({ restart: true, description: "MIT's replay cache directory (default: `$KRB5RCACHEDIR`, else `krb5-rcache` beside `store.path`)" }),
     ),
-    sessions: Type.Boolean({ default: false, description: 'Set the restgate session cookie after a handshake' }),
+    sessions: Type.Boolean({ default: false, description: 'Set the restgate session cookie after a handshake (needs `sessions.enabled`)' }),
   },
   { additionalProperties: false, default: {}, description: 'SPNEGO (Kerberos) for REST' },
 )

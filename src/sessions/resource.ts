@@ -18,8 +18,21 @@ import { cookieIsSecure, sessionCookie } from './cookie.js'
 import { clearSessionCookie, presentedSession, resolveSession } from './authenticator.js'
 import { currentUserAnswer, loginAnswer, parseLoginBody, type LoginBody, type LoginInfo } from './jira-shape.js'
 import type { SessionService } from './service.js'
+import type { TokenScope } from '../model/identity.js'
 
 export const SESSION_PATHS = ['/rest/auth/1/session', '/rest/auth/latest/session']
+
+/** Why a token may not open a session (which allows every method on every path), or undefined when it may. */
+export function sessionLimit(scope: TokenScope | undefined, paths: readonly string[] | null | undefined): string | undefined {
+  const instead = 'send it with each request instead'
+  if (scope !== 'write') {
+    return `This API token has scope "read" (GET, HEAD and OPTIONS only), and a session would allow every method: it cannot open one. Use a token with scope "write", or ${instead}`
+  }
+  if (paths != null) {
+    return `This API token is limited to the paths ${paths.join(', ')}, and a session would reach every path: it cannot open one. Use a token without paths, or ${instead}`
+  }
+  return undefined
+}
 /** Jira's login body is a few dozen bytes; anything this size is not a login. */
 const MAX_LOGIN_BODY = 64 * 1024
 
@@ -95,10 +108,12 @@ function sessionScope(deps: SessionResourceDeps, proxy: ProxyPluginOptions): (ap
       return sendError(reply, err)
     }
     const identity = outcome.identity
-    // A session carries no scope: only a token that may do everything may open one.
-    if (identity.scope !== 'write' || identity.tokenPaths != null) {
+    // A session carries no scope: only a token that may do everything may open one. The refusal names the
+    // token's own limit, which is the reason (the login being a POST is not).
+    const limit = sessionLimit(identity.scope, identity.tokenPaths)
+    if (limit !== undefined) {
       request.rg.decision = 'limited token'
-      return sendError(reply, rgError('RG_ERR_TOKEN_SCOPE', 'A read-only or path-limited API token cannot open a session: send it with each request instead'))
+      return sendError(reply, rgError('RG_ERR_TOKEN_SCOPE', limit))
     }
     const { id, record } = await sessions.create(identity.user, 'token', request.ip, request.id)
     request.rg.auth = { identity: { user: record.user, method: 'session', sessionKey: record.key }, consumed: 'authorization' }

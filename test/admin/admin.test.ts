@@ -16,7 +16,7 @@ t.test('healthz, readyz and metrics on the admin port', async (t) => {
   t.same(health.json(), { status: 'ok' })
   const ready = await httpRequest(`${rg.adminUrl}/readyz`)
   t.equal(ready.status, 200)
-  t.same(ready.json(), { status: 'ready', config: 'ok', store: 'ok' })
+  t.same(ready.json(), { status: 'ready', policyFile: 'ok', config: 'ok', store: 'ok' })
 
   await httpRequest(`${rg.url}/rest/api/2/issue/X`)
   await httpRequest(`${rg.url}/rest/ksso/api/info/1.0/ping`)

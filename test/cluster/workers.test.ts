@@ -87,7 +87,7 @@ t.test('two workers serve the port; admin sums them; SIGHUP reloads each; SIGTER
   t.match(scraped, /^nodejs_eventloop_lag_seconds \d/m)
   const ready = await httpRequest(`${rg.adminUrl}/readyz`)
   t.equal(ready.status, 200)
-  t.same(ready.json(), { status: 'ready', workers: 'ok', config: 'ok', store: 'ok' })
+  t.same(ready.json(), { status: 'ready', workers: 'ok', config: 'ok', store: 'ok', policyFile: 'ok' })
 
   writePolicy(dir, { ...policy, anonymous: 'deny' })
   rg.child.kill('SIGHUP')

@@ -80,7 +80,7 @@ t.test('missing required keys and cross-key rules', async (t) => {
     problems(MIN + 'store: { type: redis }\nkerberos: { enabled: true }\nsessions: { idleTimeout: 9h, absoluteTimeout: 8h }\n'),
     [
       'store.redis (line 2): is required when store.type is "redis"',
-      'kerberos.keytab (line 3): is required when kerberos.enabled is true',
+      'kerberos.keytab (line 3): is required when kerberos.enabled is true (or KRB5_KTNAME naming a keytab file in the environment)',
       'sessions.idleTimeout (line 4): must not exceed sessions.absoluteTimeout',
     ],
   )
@@ -112,6 +112,29 @@ t.test('forwardAuth: on only with a trusted front proxy, and the token page kept
   ])
   const r = parseConfig(MIN, { env: {} })
   t.equal(r.ok && r.config.forwardAuth.enabled, false, 'off by default')
+})
+
+t.test('kerberos.keytab left out: the keytab file KRB5_KTNAME names, as libkrb5 reads it', async (t) => {
+  const keytabOf = (env: Record<string, string>): string | undefined => {
+    const r = parseConfig(MIN + 'kerberos: { enabled: true }\n', { env, checkFiles: false })
+    return r.ok ? r.config.kerberos.keytab : undefined
+  }
+  t.equal(keytabOf({ KRB5_KTNAME: 'FILE:/run/credentials/restgate.service/http.keytab' }), '/run/credentials/restgate.service/http.keytab')
+  t.equal(keytabOf({ KRB5_KTNAME: '/etc/restgate/http.keytab' }), '/etc/restgate/http.keytab', 'a bare path is a FILE: keytab')
+  t.equal(keytabOf({ KRB5_KTNAME: 'MEMORY:x' }), undefined, 'not a file: still required')
+  t.same(problems(MIN + 'kerberos: { enabled: true }\n', { KRB5_KTNAME: 'MEMORY:x' }), [
+    'kerberos.keytab (line 2): is required when kerberos.enabled is true (or KRB5_KTNAME naming a keytab file in the environment)',
+  ])
+  const named = parseConfig(MIN + 'kerberos: { enabled: true, keytab: /etc/restgate/http.keytab }\n', { env: { KRB5_KTNAME: 'FILE:/elsewhere' }, checkFiles: false })
+  t.equal(named.ok && named.config.kerberos.keytab, '/etc/restgate/http.keytab', 'the policy wins over the environment')
+})
+
+t.test('kerberos.sessions with sessions.enabled: false is a problem at kerberos.sessions, not a switch that does nothing', async (t) => {
+  t.same(problems(MIN + 'sessions:\n  enabled: false\nkerberos:\n  sessions: true\n'), [
+    'kerberos.sessions (line 5): needs sessions.enabled: true (the cookie a handshake sets is a restgate session, and sessions are switched off)',
+  ])
+  t.same(problems(MIN + 'sessions: { enabled: false }\nkerberos: { sessions: false }\n'), [], 'either one alone is fine')
+  t.same(problems(MIN + 'kerberos: { sessions: true }\n'), [], 'sessions are on by default')
 })
 
 t.test('store.redis: replicas a confirmed write waits for, by default and as set; bad values named with their line', async (t) => {

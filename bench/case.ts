@@ -33,6 +33,11 @@ export interface Subject {
   /** The process whose CPU time and peak memory are measured, with all its descendants (workers). */
   readonly pid: number
   readonly request: RequestShape
+  /**
+   * Processes the request passes through besides the subject (nginx in front of restgate): placed with the
+   * stub, not measured.
+   */
+  readonly companions?: readonly number[]
 }
 
 export type PolicyInput = Record<string, unknown>
@@ -70,6 +75,11 @@ export interface CaseContext {
   kdc(): Promise<BenchKdc>
   /** The private Apache httpd peer for this run, on the stub and the KDC (started on first use). */
   apache(): Promise<ApacheServer>
+  /**
+   * nginx in front of the stub, with docs/forward-auth.md's configuration (plain HTTP): its auth
+   * subrequests go to `restgate` (host:port); `edit` changes the documented block first.
+   */
+  nginx(name: string, options: { readonly restgate?: string; readonly edit?: (block: string) => string }): Promise<ServerProcess>
   /** Where a server's log goes: a file in the run directory, or /dev/null (--log-devnull). */
   logFile(name: string): string
 }

@@ -1,61 +1,20 @@
 // The benchmark's cases, in the order of issue 8 (8a and 8o: the two ways Jira can trust restgate, beside
-// header mode, 4e), then the Apache httpd peer (issue 17, peer-cases.ts). Ratios are against cases 1, 2 and 3.
+// header mode, 4e), then nginx with restgate's forward-auth endpoint (issue 14, forward-auth-cases.ts) and
+// the Apache httpd peer (issue 17, peer-cases.ts). Ratios are against cases 1, 2 and 3.
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { existsSync, writeFileSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { ISSUE_GET, type BenchCase, type CaseContext, type RequestShape, type Subject } from './case.js'
 import { freshTokenRequest, kerberosMissing, kerberosRestgate } from './kerberos-case.js'
 import { PEER_CASES } from './peer-cases.js'
-import { BENCH_USER, basicToken, seedTokens, type SeedTarget } from './tokens.js'
-import http from 'node:http'
-
-/** POST /rest/auth/1/session with the token as the password; the restgate session cookie ("name=value"). */
-async function sessionLogin(base: string, user: string, token: string): Promise<string> {
-  const body = JSON.stringify({ username: user, password: token })
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${base}/rest/auth/1/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      agent: false,
-    }, (res) => {
-      res.resume()
-      const set = ([] as string[]).concat(res.headers['set-cookie'] ?? [])
-      const cookie = set.map((c) => c.split(';', 1)[0]!).find((c) => c.startsWith('RESTGATE_SESSION='))
-      if (res.statusCode !== 200 || cookie === undefined) reject(new Error(`session login: status ${res.statusCode}, no RESTGATE_SESSION cookie`))
-      else resolve(cookie)
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
-}
+import { FORWARD_AUTH_CASES } from './forward-auth-cases.js'
+import { sessionLogin, tokenRestgate } from './token-restgate.js'
+import { BENCH_USER, basicToken } from './tokens.js'
 
 export const REFERENCE_IDS = ['1', '2', '3'] as const
 
 /** How many distinct tokens the token cases send, in turn: all of them stay in the cache after warm-up. */
 const TOKENS_SENT = 100
-
-/**
- * restgate with API tokens on: `count` tokens seeded into the store before it starts, requests carrying
- * the first `sent` of them in turn (Basic user:TOKEN, as curl -u sends it), each a cache hit once warm.
- */
-async function tokenRestgate(ctx: CaseContext, name: string, store: 'embedded' | 'redis', count: number, sent: number, scope: 'read' | 'write' = 'read', extra: Record<string, unknown> = {}) {
-  const hashKeyFile = join(ctx.dir, `${name}.key`)
-  let target: SeedTarget
-  let storePolicy: Record<string, unknown>
-  if (store === 'redis') {
-    const redis = await ctx.redis()
-    // One Redis for every Redis case: each gets its own key prefix.
-    target = { type: 'redis', url: redis.url, keyPrefix: `${name}:` }
-    storePolicy = { type: 'redis', path: join(ctx.dir, `${name}.db`), redis: { url: redis.url, keyPrefix: `${name}:` } }
-  } else {
-    const path = join(ctx.dir, `${name}.db`)
-    target = { type: 'embedded', path }
-    storePolicy = { type: 'embedded', path }
-  }
-  const { secrets } = await seedTokens(target, hashKeyFile, count, sent, scope)
-  const rg = await ctx.restgate(name, { policy: { store: storePolicy, apiTokens: { enabled: true, hashKeyFile }, ...extra } })
-  return { rg, secrets }
-}
 
 async function tokenCase(ctx: CaseContext, name: string, store: 'embedded' | 'redis', count: number, sent: number, extra: Record<string, unknown> = {}): Promise<Subject> {
   const { rg, secrets } = await tokenRestgate(ctx, name, store, count, sent, 'read', extra)
@@ -178,6 +137,7 @@ export const CASES: readonly BenchCase[] = [
       return { url: rg.url, pid: rg.pid, request: ISSUE_GET }
     },
   },
+  ...FORWARD_AUTH_CASES,
   ...PEER_CASES,
 ]
 

@@ -1,6 +1,6 @@
 // Runs the cases: starts every server once, warms each up, then measures in rounds that alternate the
 // configurations (each round starts one case later), so slow drift on a shared machine hits every case alike.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,6 +11,7 @@ import type { BenchOptions } from './options.js'
 import { pin, type Placement } from './placement.js'
 import { peakRssBytes, processTree, treeCpuTicks } from './proc.js'
 import { startApache, type ApacheServer } from './servers/apache.js'
+import { docsNginxBlock, mainConfig, siteConfig, startNginx } from './servers/nginx.js'
 import { freePort, spawnServer, type ServerProcess } from './servers/spawn.js'
 import { startRedisServer } from './servers/redis.js'
 import { runWrk, type LoadResult } from './load/wrk.js'
@@ -162,6 +163,18 @@ export class Harness {
           this.teardowns.push(() => a.stop())
           return a
         })),
+      nginx: async (name, { restgate, edit }) => {
+        const listen = `127.0.0.1:${await freePort()}`
+        const page = readFileSync(join(this.env.root, 'docs', 'forward-auth.md'), 'utf8')
+        const block = (edit ?? ((b: string) => b))(docsNginxBlock(page))
+        // Without auth subrequests the restgate upstream is never connected to: any address will do.
+        const site = siteConfig(block, { restgate: restgate ?? '127.0.0.1:9', jira: new URL(stub.url).host, listen })
+        const dir = join(this.dir, name)
+        const n = await startNginx(dir, mainConfig(dir, site), listen)
+        const p: ServerProcess = { name, pid: n.pid, url: `http://${listen}`, tail: n.tail, stop: n.stop }
+        this.servers.push(p)
+        return p
+      },
       logFile: (name) => this.logFile(name),
     }
   }
@@ -188,14 +201,15 @@ export class Harness {
   private place(c: BenchCase, s: Subject, kind: 'throughput' | 'latency'): string | undefined {
     const p = this.env.placement
     const tree = processTree(s.pid)
-    const stubPid = this.stub!.pid
+    // The stub and the processes in front of the subject (nginx and its worker) share the rest.
+    const around = [this.stub!.pid, ...(s.companions ?? []).flatMap((pid) => processTree(pid))].filter((pid) => !tree.includes(pid))
     if (!p.pinned || (c.cores ?? 'own') === 'all') {
-      pin([...tree, stubPid], p.all)
+      pin([...tree, ...around], p.all)
       return undefined
     }
     const rest = kind === 'latency' ? p.subject : p.others
     pin(tree, p.subject)
-    if (!tree.includes(stubPid)) pin([stubPid], rest)
+    if (around.length > 0) pin(around, rest)
     return rest
   }
 

@@ -35,7 +35,7 @@ rounds and prints one table (medians of rounds). Updates BENCHMARKS.md unless --
   --rounds N         rounds; each figure is the median (default 5)
   --connections N    concurrent connections for throughput runs (default 32)
   --threads N        wrk threads (default 1)
-  --cases A,B,...    case ids to run (default all; see BENCHMARKS.md)
+  --cases A,B,...    case ids to run (default all; see BENCHMARKS.md; ws is the WebSocket case)
   --no-pin           do not pin processes to cores
   --log-devnull      restgate logs to /dev/null instead of a file
   --out FILE         file to update (default BENCHMARKS.md)

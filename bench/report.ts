@@ -226,11 +226,28 @@ export function peerTable(rows: readonly PeerRow[]): string[][] {
   return [head, ...body]
 }
 
+/** restgate's forward-auth endpoint behind nginx, the case of nginx alone, and the proxy-mode case alike. */
+export interface ForwardAuthIds {
+  readonly alone: string
+  readonly pairs: ReadonlyArray<{ readonly what: string; readonly auth: string; readonly proxy: string }>
+}
+
+/** a's p50 minus b's at one request in flight, round by round, and the median of that. */
+function addedLatency(a: CaseResult | undefined, b: CaseResult | undefined): number | undefined {
+  if (a === undefined || b === undefined || a.latency.length === 0 || b.latency.length === 0) return undefined
+  return median(a.latency.map((l, i) => (b.latency[i] === undefined ? NaN : l.p50Ms - b.latency[i]!.p50Ms)))
+}
+
 /**
- * The standing targets (issues 8 and 17), each as measured in this run: met, not met, or "not run" when
- * its cases were left out. Figures only where a target has no threshold (worker scaling).
+ * The standing targets (issues 8, 14 and 17), each as measured in this run: met, not met, or "not run"
+ * when its cases were left out. Figures only where a target has no threshold (worker scaling).
  */
-export function targetTable(rows: readonly Row[], results: readonly CaseResult[], pairs: readonly PeerPairIds[]): string[][] {
+export function targetTable(
+  rows: readonly Row[],
+  results: readonly CaseResult[],
+  pairs: readonly PeerPairIds[],
+  forwardAuth?: ForwardAuthIds,
+): string[][] {
   const peers = peerRows(results, pairs)
   const byId = new Map(rows.map((r) => [r.id, r]))
   const out: string[][] = [['target', 'goal', 'measured', 'status']]
@@ -248,6 +265,14 @@ export function targetTable(rows: readonly Row[], results: readonly CaseResult[]
   const one = results.find((r) => r.case.id === '3w1')
   const two = results.find((r) => r.case.id === '3w2')
   add('(3w2) / (3w1) worker scaling: req/s', '–', two === undefined ? undefined : perRound(two, one, (x, i) => x.runs[i]!.rps), fmt.ratio)
+  const result = (id: string): CaseResult | undefined => results.find((r) => r.case.id === id)
+  for (const fa of forwardAuth?.pairs ?? []) {
+    const auth = result(fa.auth)
+    add(`(${fa.auth}) ${fa.what} through nginx: added p50 over (${forwardAuth!.alone}), one request in flight`, '<= 0.1 ms', addedLatency(auth, result(forwardAuth!.alone)), (v) => `${fmt.signedMs(v)} ms`, (v) => v <= 0.1)
+    const proxy = result(fa.proxy)
+    const cpu = auth === undefined || proxy === undefined ? undefined : perRound(auth, proxy, (x, i) => x.runs[i]!.cpuUsPerRequest)
+    add(`(${fa.auth}) / (${fa.proxy}) ${fa.what}: restgate's CPU per request, auth mode / proxy mode`, '<= 0.60x', cpu, fmt.ratio, (v) => v <= 0.6)
+  }
   for (const pair of pairs) {
     const p = peers.find((x) => x.pair === pair)
     add(`(${pair.restgate}) / (${pair.apache}) ${pair.what}: CPU per request`, '<= 1.00x', p?.cpuRatio, fmt.ratio, (v) => v <= 1)

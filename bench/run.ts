@@ -6,13 +6,16 @@ import os from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CASES, REFERENCE_IDS, baselineCase } from './cases.js'
+import { FORWARD_AUTH_PAIRS, NGINX_ALONE } from './forward-auth-cases.js'
 import { PEER_PAIRS } from './peer-cases.js'
 import { Harness, runRounds, type CaseResult } from './harness.js'
 import { parseBenchArgs, USAGE, type BenchOptions } from './options.js'
 import { describePlacement, planPlacement, type Placement } from './placement.js'
 import { clockTicksPerSecond } from './proc.js'
+import { runWebSocketCase, websocketLines, type WsOptions } from './websocket.js'
 import { latencyTable, mainTable, peerRows, peerTable, renderMarkdown, renderText, scalingLine, summarise, targetTable } from './report.js'
 
+const WS_CASE = 'ws'
 const BEGIN = '<!-- bench:results:begin (written by npm run bench) -->'
 const END = '<!-- bench:results:end -->'
 
@@ -48,7 +51,7 @@ function results(results: readonly CaseResult[], opts: BenchOptions, machine: st
   const peers = peerRows(results, PEER_PAIRS)
   const peer = peers.length === 0 ? undefined : peerTable(peers)
   const peerHead = 'restgate beside Apache httpd 2.4 + mod_auth_gssapi + mod_proxy (same stub, same KDC, every process on every core):'
-  const targets = targetTable(rows, results, PEER_PAIRS)
+  const targets = targetTable(rows, results, PEER_PAIRS, { alone: NGINX_ALONE, pairs: FORWARD_AUTH_PAIRS })
   const command = ['npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' ')
   const how = `${opts.rounds} rounds of ${opts.durationS} s per case at ${opts.connections} connections (wrk, ${opts.threads} thread${opts.threads === 1 ? '' : 's'}); figures are medians of rounds, ratios are medians of per-round ratios.`
   const text = [
@@ -113,12 +116,14 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE)
     return 0
   }
-  const unknown = opts.cases.filter((id) => !CASES.some((c) => c.id === id))
+  // `ws`: the WebSocket case, run after the HTTP cases (its own echo server and restgate).
+  const wantWs = opts.cases.length === 0 || opts.cases.includes(WS_CASE)
+  const unknown = opts.cases.filter((id) => id !== WS_CASE && !CASES.some((c) => c.id === id))
   if (unknown.length > 0) {
-    process.stderr.write(`bench: unknown case(s) ${unknown.join(', ')}; known: ${CASES.map((c) => c.id).join(', ')}\n`)
+    process.stderr.write(`bench: unknown case(s) ${unknown.join(', ')}; known: ${[...CASES.map((c) => c.id), WS_CASE].join(', ')}\n`)
     return 2
   }
-  const chosen = opts.cases.length === 0 ? CASES : opts.cases.map((id) => CASES.find((c) => c.id === id)!)
+  const chosen = opts.cases.length === 0 ? CASES : opts.cases.filter((id) => id !== WS_CASE).map((id) => CASES.find((c) => c.id === id)!)
   for (const dir of opts.baselines) {
     if (!existsSync(join(dir, 'dist', 'src', 'cli.js'))) {
       process.stderr.write(`bench: --baseline ${dir}: no dist/src/cli.js there (build it first)\n`)
@@ -137,16 +142,22 @@ async function main(argv: string[]): Promise<number> {
   const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`)
   for (const line of skipped) log(line)
   const harness = new Harness({ root, placement, ticksPerSecond: clockTicksPerSecond(), log }, opts)
-  let out: CaseResult[]
-  try {
-    const subjects = await harness.start(cases)
-    out = await runRounds(harness, subjects, opts, log)
-  } finally {
-    await harness.stop()
-    if (opts.keep) log(`run directory kept: ${harness.runDir}`)
+  let out: CaseResult[] = []
+  if (cases.length > 0) {
+    try {
+      const subjects = await harness.start(cases)
+      out = await runRounds(harness, subjects, opts, log)
+    } finally {
+      await harness.stop()
+      if (opts.keep) log(`run directory kept: ${harness.runDir}`)
+    }
   }
+  const wsOptions: WsOptions = { rounds: opts.rounds, durationS: opts.durationS, latencyS: opts.latencyS, connections: 8, window: 16, bytes: 1024 }
+  const ws = wantWs ? websocketLines(await runWebSocketCase(root, wsOptions, log), wsOptions) : []
   const machine = machineLine(placement)
-  const { text, markdown } = results(out, opts, machine, argv, skipped)
+  const http = results(out, opts, machine, argv, skipped)
+  const text = [http.text, ...(ws.length === 0 ? [] : ['', ...ws])].join('\n')
+  const markdown = [http.markdown, ...(ws.length === 0 ? [] : ['', ...ws])].join('\n')
   process.stdout.write(text + '\n')
   if (opts.out !== undefined) {
     const file = resolve(root, opts.out)

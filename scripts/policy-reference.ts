@@ -83,7 +83,8 @@ const cell = (text: string): string => text.replace(/\n/g, ' ').replace(/(?<!\\)
  */
 function rows(node: Node, path: string[], restart: ReadonlySet<string>, optional: string | undefined, required: boolean): Row[] {
   const key = path.join('.')
-  const isRestart = path.some((_, i) => restart.has(path.slice(0, i + 1).join('.')))
+  // A restart-only list (products) covers the keys of its items (products[].url) too.
+  const isRestart = path.some((_, i) => restart.has(path.slice(0, i + 1).join('.').replace(/\[\]/g, '')))
   const isObject = node.type === 'object' && node.patternProperties === undefined
   const here: Row[] = []
   if (!isObject || node.description !== undefined) {

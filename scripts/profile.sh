@@ -5,6 +5,8 @@
 # SESSION=1 scripts/profile.sh ... profiles case 5: a session cookie (logged in once with a token), a cache hit.
 # KERBEROS=1 scripts/profile.sh ... profiles case 6: a fresh SPNEGO token per request (made up front against
 #   the bench's private KDC, each sent once), anonymous requests refused as in case r2.
+# FORWARD_AUTH=1 (with TOKEN=1 or SESSION=1) profiles the forward-auth endpoint instead (cases n2, n3 without
+# nginx): wrk sends the auth requests nginx would, to /restgate/auth.
 # Prints CPU µs per request and the top self-time entries; leaves the .cpuprofile in out-dir for DevTools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,8 +27,10 @@ if [ -n "${KERBEROS:-}" ]; then
   anonymous=deny
   export KRB5_CONFIG="$out/krb5.conf"
 fi
+forward_auth=false; [ -n "${FORWARD_AUTH:-}" ] && forward_auth=true
 cat > "$out/policy.yaml" <<YAML
-server: { host: 127.0.0.1, port: $port, admin: { enabled: false } }
+server: { host: 127.0.0.1, port: $port, admin: { enabled: false }, trustedProxies: [127.0.0.1/32] }
+forwardAuth: { enabled: $forward_auth }
 upstream: { url: "http://127.0.0.1:$stub" }
 store: { type: embedded, path: $out/rg.db }
 kerberos: $kerberos
@@ -62,6 +66,10 @@ cpus=$(nproc)
 pin_rg=$((cpus - 1)); pin_rest=0
 [ "$cpus" -gt 1 ] && taskset -a -p -c $pin_rg $rg_pid >/dev/null && taskset -a -p -c $pin_rest $stub_pid >/dev/null
 url="http://127.0.0.1:$port/rest/api/2/issue/BENCH-42"
+if [ -n "${FORWARD_AUTH:-}" ]; then
+  url="http://127.0.0.1:$port/restgate/auth"
+  auth+=(-H "X-Original-URI: /rest/api/2/issue/BENCH-42" -H "X-Original-Method: GET")
+fi
 taskset -c $pin_rest wrk -t1 -c32 -d2s "${auth[@]}" "${warm[@]}" "$url" >/dev/null
 ticks() { awk '{print $14 + $15}' "/proc/$rg_pid/stat"; }
 before=$(ticks)

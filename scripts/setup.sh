@@ -2,8 +2,8 @@
 # Gets a fresh Debian/Ubuntu machine ready: system packages, Node.js, npm packages, build. Idempotent and
 # quick when everything is in place, so `npm start` and `npm test` can always call it first.
 #   scripts/setup.sh          to run restgate (the Kerberos binding builds against libkrb5-dev)
-#   scripts/setup.sh --test   also Redis, an MIT KDC, Kerberos and Python clients, Chromium, OpenJDK 17 and JUnit
-#   scripts/setup.sh --bench  also wrk and the servers the benchmark starts (Apache httpd as the peer)
+#   scripts/setup.sh --test   also Redis, an MIT KDC, Kerberos and Python clients, Chromium, OpenJDK 17 and JUnit, Tomcat 10, nginx
+#   scripts/setup.sh --bench  also wrk and the servers the benchmark starts (Apache httpd as the peer, nginx)
 # Node.js: scripts/node.sh (the one on PATH when new enough, else the pinned release into .node/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,11 +13,14 @@ need=(g++ make python3 libkrb5-dev)
 case "$mode" in
   run) ;;
   # The Jira/Confluence authenticator (integrations/atlassian/build.sh) is built and tested with Debian's Java;
-  # OAuth signatures are checked by python3-oauthlib in a stub upstream.
+  # OAuth signatures are checked by python3-oauthlib in a stub upstream; context paths and WebSockets are
+  # tested on Debian's Tomcat 10.1 (test/helpers/tomcat.ts); nginx runs in front of restgate's
+  # forward-auth endpoint (openssl makes its test certificate); systemd-analyze checks the unit in
+  # deploy/systemd/ (no systemd needs to run).
   --test) need+=(curl wrk redis-server redis-tools krb5-kdc krb5-admin-server krb5-user python3-requests-kerberos chromium fonts-dejavu-core
                  openjdk-17-jdk-headless libservlet-api-java libslf4j-java junit5
-                 python3-oauthlib python3-jwt python3-cryptography) ;;
-  --bench) need+=(curl wrk redis-server redis-tools krb5-kdc krb5-admin-server krb5-user apache2 libapache2-mod-auth-gssapi) ;;
+                 python3-oauthlib python3-jwt python3-cryptography tomcat10 nginx openssl systemd) ;;
+  --bench) need+=(curl wrk redis-server redis-tools krb5-kdc krb5-admin-server krb5-user apache2 libapache2-mod-auth-gssapi nginx) ;;
   *) echo "usage: scripts/setup.sh [--test|--bench]" >&2; exit 2 ;;
 esac
 

@@ -6,7 +6,11 @@ export const ERRORS = {
   // Requests restgate cannot read
   RG_ERR_BAD_PATH: { status: 400, message: 'The request path cannot be read unambiguously' },
   RG_ERR_BAD_REQUEST: { status: 400, message: 'The request is not valid' },
+  RG_ERR_BAD_HOST: { status: 400, message: "The request's Host header is not a valid host[:port], or there is more than one" },
+  RG_ERR_UPGRADE_REFUSED: { status: 400, message: 'Only WebSocket upgrades (GET with Upgrade: websocket) are passed on' },
   RG_ERR_HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are larger than server.maxHeaderBytes' },
+  RG_ERR_TOO_MANY_HEADERS: { status: 431, message: 'The request has more header lines than server.maxHeaders' },
+  RG_ERR_REQUEST_TIMEOUT: { status: 408, message: 'The request was not received in time: its headers or body arrived too slowly' },
   RG_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   RG_ERR_NOT_FOUND: { status: 404, message: 'No such resource' },
   RG_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed on this resource' },
@@ -20,6 +24,10 @@ export const ERRORS = {
   RG_ERR_UPSTREAM_UNAVAILABLE: { status: 502, message: 'The upstream application could not be reached' },
   RG_ERR_UPSTREAM_TIMEOUT: { status: 504, message: 'The upstream application did not answer in time' },
   RG_ERR_UPSTREAM_BAD_RESPONSE: { status: 502, message: 'The upstream application sent an invalid response' },
+  RG_ERR_UPSTREAM_BUSY: {
+    status: 503,
+    message: 'Every connection to the upstream application is busy and too many requests are waiting: try again shortly',
+  },
 
   // Identity
   RG_ERR_UNAUTHENTICATED: { status: 401, message: 'Authentication is required' },
@@ -35,6 +43,10 @@ export const ERRORS = {
     message: 'Too many failed logins: try again later or ask an administrator to clear the lockout',
   },
   RG_ERR_CSRF: { status: 403, message: 'Missing or wrong CSRF token: reload the page and try again' },
+  RG_ERR_UNTRUSTED_PROXY: {
+    status: 403,
+    message: 'Auth requests are answered only for the front proxies listed in server.trustedProxies',
+  },
 
   // API tokens
   RG_ERR_TOKEN_INVALID: { status: 401, message: 'The API token is not valid' },
@@ -68,6 +80,10 @@ export const ERRORS = {
     status: 409,
     message: 'The snapshot does not validate against the current policy schema',
   },
+  RG_ERR_POLICY_READ_ONLY: {
+    status: 409,
+    message: 'The policy file cannot be replaced here (it is mounted read-only): change it where it is kept',
+  },
 
   // Restgate itself
   RG_ERR_STORE_UNAVAILABLE: { status: 503, message: 'The restgate store is unavailable: try again shortly' },
@@ -88,6 +104,8 @@ export class RgError extends Error {
   readonly statusCode: number
   /** Extra response headers (challenges, Retry-After). */
   readonly headers: Readonly<Record<string, string | string[]>>
+  /** The authenticator that refused the credential (restgate_auth_failures_total's `method`), set by the chain. */
+  refusedBy: string | undefined
 
   constructor(code: ErrorCode, message?: string, headers?: Record<string, string | string[]>) {
     super(message ?? ERRORS[code].message)
@@ -95,6 +113,14 @@ export class RgError extends Error {
     this.code = code
     this.statusCode = ERRORS[code].status
     this.headers = headers ?? {}
+    this.refusedBy = undefined
+  }
+
+  /** The same error with more response headers (a 401's challenge added where it was refused). */
+  withHeaders(extra: Record<string, string | string[]>): RgError {
+    const copy = new RgError(this.code, this.message, { ...this.headers, ...extra })
+    copy.refusedBy = this.refusedBy
+    return copy
   }
 
   toJSON(): ErrorBody {

@@ -18,7 +18,9 @@ import { createMetrics } from './observability/metrics.js'
 import { createReloader, type ReloadResult } from './reload/reloader.js'
 import { createRuntimeHolder } from './reload/runtime.js'
 import { createStore } from './store/create.js'
-import { createUpstream } from './upstream/pool.js'
+import { createUpstream, type Upstream } from './upstream/pool.js'
+import { productsOf } from './config/products.js'
+import { createTunnels } from './proxy/tunnels.js'
 
 export type { ReloadResult } from './reload/reloader.js'
 export { ConfigError } from './config/problems.js'
@@ -44,29 +46,41 @@ export async function start(options: StartOptions): Promise<Running> {
   const reload = (trigger: string): Promise<ReloadResult> => reloader.reload(trigger)
   const resources = createResources()
   try {
-    const upstream = createUpstream(config.upstream)
-    resources.defer(() => upstream.close())
-    const directoryClient = createUpstream({ ...config.upstream, connections: DIRECTORY_CONNECTIONS })
+    const products = productsOf(config)
+    const upstreams = new Map<string, Upstream>()
+    for (const p of products) {
+      const upstream = createUpstream(p.section)
+      resources.defer(() => upstream.close())
+      upstreams.set(p.name, upstream)
+    }
+    // One directory for every product: tokens and sessions are restgate's, so their rights must not depend
+    // on which product a request goes to. It asks directory.product (by default the first).
+    const asked = products.find((p) => p.name === config.directory.product) ?? products[0]!
+    const directoryClient = createUpstream(asked.section, DIRECTORY_CONNECTIONS)
     resources.defer(() => directoryClient.close())
-    const directory = createPolicyDirectory(createUpstreamDirectory({ client: directoryClient, clock, logger, signer: material.signer, oauth: material.oauth }))
+    const directory = createPolicyDirectory(createUpstreamDirectory({ client: directoryClient, product: asked, clock, logger, signer: material.signer, oauth: material.oauth }))
     // Opened before anything listens, closed after the last request.
     const store = await createStore(config.store, { logger, metrics })
     resources.defer(() => store.close())
     const { authenticators } = options
-    const features = await setupFeatures({ configPath, runtime, store, clock, logger, metrics, upstream, directory, material, reloader, authenticators }, resources)
-    const checks = readinessChecks(runtime, store)
+    const features = await setupFeatures({ configPath, runtime, store, clock, logger, metrics, upstreams, directory, material, reloader, authenticators }, resources)
+    const checks = readinessChecks(runtime, store, features.snapshots.policyReadOnly)
     // The admin listener is built first and so closed last: /metrics and /readyz answer while the proxy drains.
     const admin = config.server.admin.enabled && options.worker !== true ? await buildAdminApp({ logger, metrics, checks }) : undefined
     if (admin !== undefined) resources.defer(() => admin.close())
-    const app = await buildApp({ runtime, logger, metrics, clock, upstream, signer: material.signer, oauth: material.oauth, lifecycle, directory, ...features.app })
-    resources.defer(() => drain(app, runtime, logger))
+    const appProducts = products.map((p) => ({ name: p.name, upstream: upstreams.get(p.name)! }))
+    const tunnels = createTunnels({ store, now: () => clock.now() })
+    resources.defer(() => tunnels.close())
+    const app = await buildApp({ runtime, logger, metrics, clock, products: appProducts, signer: material.signer, oauth: material.oauth, lifecycle, directory, tunnels, ...features.app })
+    resources.defer(() => drain(app, runtime, logger, tunnels))
     servers.app = app
     await app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port })
     const url = listenUrl(app, config.server.tls !== undefined)
     await admin?.listen({ host: options.host ?? config.server.admin.host, port: options.adminPort ?? config.server.admin.port })
     servers.admin = admin
     const adminUrl = admin === undefined ? undefined : listenUrl(admin, false)
-    logger.info({ url, adminUrl, upstream: upstream.origin }, options.worker === true ? 'worker listening' : 'restgate listening')
+    const upstreamUrls = products.map((p) => `${p.origin}${p.contextPath}`)
+    logger.info({ url, adminUrl, upstream: upstreamUrls.length === 1 ? upstreamUrls[0] : upstreamUrls }, options.worker === true ? 'worker listening' : 'restgate listening')
     const watcher = watchPolicy(configPath, options.watch, logger, reload)
     resources.defer(() => {
       watcher?.close()
@@ -81,7 +95,7 @@ export async function start(options: StartOptions): Promise<Running> {
         logger.info('restgate stopped')
         logger.flush()
       })())
-    return { app, admin, url, adminUrl, runtime, logger, metrics, store, tokens, sessions, lockout, snapshots, checks, reload, close }
+    return { app, admin, url, adminUrl, runtime, logger, metrics, upstreams, store, tokens, sessions, lockout, snapshots, checks, reload, close }
   } catch (err) {
     await resources.close().catch((closeErr: Error) => logger.warn({ err: closeErr.message }, 'closing after a failed start failed'))
     throw err

@@ -1,6 +1,7 @@
 // How restgate writes a time, in the shapes Kantega SSO's scripts read: the server's local wall-clock time
-// without a zone, like Java's LocalDateTime (`2026-11-23T09:40`, or `2026-11-23T09:40:07.042` in default
-// token names and snapshot ids), and Java's ZonedDateTime.toString() for the ping
+// without a zone, like Java's LocalDateTime (`2026-11-23T09:40` for an expiry, `2026-11-23T09:40:07` for a
+// token's creation, `2026-11-23T09:40:07.042` in default token names and snapshot ids), and Java's
+// ZonedDateTime.toString() for the ping
 // (`2026-11-23T08:40:00.123+01:00[Europe/Oslo]`). One formatter per time zone, made once.
 
 const formats = new Map<string, Intl.DateTimeFormat>()
@@ -30,10 +31,12 @@ const millisOf = (ms: number): string => String(((ms % 1000) + 1000) % 1000).pad
 
 export const localTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone
 
-export function localDateTime(ms: number, precision: 'minutes' | 'millis', timeZone = localTimeZone()): string {
+export function localDateTime(ms: number, precision: 'minutes' | 'seconds' | 'millis', timeZone = localTimeZone()): string {
   const p = partsOf(ms, timeZone)
   const minutes = `${p['year']}-${p['month']}-${p['day']}T${p['hour']}:${p['minute']}`
-  return precision === 'minutes' ? minutes : `${minutes}:${p['second']}.${millisOf(ms)}`
+  if (precision === 'minutes') return minutes
+  const seconds = `${minutes}:${p['second']}`
+  return precision === 'seconds' ? seconds : `${seconds}.${millisOf(ms)}`
 }
 
 /** Java's ZonedDateTime.toString(): 2026-11-23T08:40:00.123+01:00[Europe/Oslo], or ...Z[UTC]. */

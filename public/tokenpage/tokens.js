@@ -105,6 +105,19 @@
     $('login-form').username.focus()
   }
 
+  /** A path rule in plain words: `/rest/**` is "addresses that start with /rest/". */
+  function place(glob) {
+    if (glob.endsWith('/**') && !glob.slice(0, -3).includes('*')) return `addresses that start with ${glob.slice(0, -2)}`
+    if (!glob.includes('*')) return `the address ${glob}`
+    return glob
+  }
+
+  function places(globs) {
+    const words = globs.map(place)
+    const text = words.length <= 1 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`
+    return globs.length === 1 && globs[0] === '/rest/**' ? `Jira's REST API (${text})` : text
+  }
+
   function showApp() {
     $('login').hidden = true
     $('app').hidden = false
@@ -114,16 +127,18 @@
     $('create-form').hidden = !me.mayCreate
     $('cannot-create').hidden = me.mayCreate
     const form = $('create-form')
-    form.validForDays.placeholder = String(me.defaultLifetimeDays)
+    // No placeholder in the field: grey text there reads as a value already filled in.
+    $('days-help').textContent =
+      `Leave empty for ${me.defaultLifetimeDays} days. At most ${me.maxLifetimeDays} days` + (me.allowNonExpiring ? ', or tick "Never stops working".' : '.')
     $('forever-label').hidden = !me.allowNonExpiring
     const write = form.querySelector('input[name="scope"][value="write"]')
     write.disabled = !me.mayWrite
     if (!me.mayWrite) form.querySelector('input[name="scope"][value="read"]').checked = true
     $('limits').textContent =
-      `Tokens live ${me.defaultLifetimeDays} days unless you choose otherwise, at most ${me.maxLifetimeDays} days` +
-      (me.allowNonExpiring ? ' (or forever).' : '.') +
-      (me.mayWrite ? '' : ' You can create read-only tokens (apiTokens.scopes.allowWrite).') +
-      ` Tokens work on ${me.tokenPaths.join(', ')}.`
+      `A token stops working after ${me.defaultLifetimeDays} days unless you choose another number of days, at most ${me.maxLifetimeDays} days` +
+      (me.allowNonExpiring ? ' (or never).' : '.') +
+      (me.mayWrite ? '' : ' You may create read-only tokens only: an administrator can allow more (apiTokens.scopes.allowWrite).') +
+      ` Tokens work for ${places(me.tokenPaths)}.`
   }
 
   async function loadSession() {
@@ -134,10 +149,15 @@
   }
 
   function statusOf(t) {
-    if (t.expired) return ['Expired', 'status-expired', 'Create a new token to replace it.']
-    if (!t.active) return ['Inactive', 'status-inactive', 'Its owner may no longer hold tokens (apiTokens.creators.groups).']
+    if (t.expired) return ['Expired', 'status-expired', 'It no longer works: create a new token to replace it.']
+    if (!t.active) {
+      const who = t.username === me.user ? 'You are' : 'Its owner is'
+      return ['Inactive', 'status-inactive', `${who} no longer allowed to use tokens: ask an administrator (apiTokens.creators.groups).`]
+    }
     return ['Active', 'status-active', null]
   }
+
+  const days = (n) => `${n} day${String(n) === '1' ? '' : 's'}`
 
   function render() {
     const filter = $('user-filter').value.trim().toLowerCase()
@@ -149,9 +169,11 @@
         const own = t.username === me.user
         const actions = el('td', {})
         if (own && !t.expired && t.expiresAtMillis !== undefined) {
-          actions.append(el('button', { type: 'button', class: 'small quiet', textContent: 'Extend', title: `Extend by ${t.validForDays} days from now`, 'data-action': 'refresh', 'data-id': String(t.id) }))
+          // Extending gives the token its lifetime again from today: say how much that is.
+          actions.append(el('button', { type: 'button', class: 'small quiet', textContent: `Extend by ${days(t.validForDays)}`, title: `It then stops working ${days(t.validForDays)} from today`, 'data-action': 'refresh', 'data-id': String(t.id) }))
         }
-        actions.append(el('button', { type: 'button', class: 'small danger', textContent: 'Revoke', 'data-action': 'revoke', 'data-id': String(t.id) }))
+        // A quiet button: the confirmation says what revoking does, and its own button is the red one.
+        actions.append(el('button', { type: 'button', class: 'small quiet', textContent: 'Revoke', 'data-action': 'revoke', 'data-id': String(t.id) }))
         return el(
           'tr',
           { 'data-id': String(t.id) },
@@ -169,8 +191,8 @@
           el(
             'td',
             { class: 'scope-cell' },
-            el('span', { class: `scope ${t.scope}`, textContent: t.scope === 'read' ? 'read only' : 'read + write' }),
-            t.paths === null ? null : el('span', { class: 'sub', textContent: t.paths.join(', ') }),
+            el('span', { class: `scope ${t.scope}`, textContent: t.scope === 'read' ? 'read only' : 'read and change' }),
+            t.paths === null ? null : el('span', { class: 'sub', textContent: `only ${places(t.paths)}` }),
           ),
           el('td', { class: 'status' }, el('span', { class: cls, textContent: status }), why === null ? null : el('span', { class: 'sub', textContent: why })),
           actions,
@@ -182,9 +204,9 @@
   }
 
   async function loadTokens() {
-    shown = showAll ? (await call('GET', api('/admin/tokens'))).allApiTokens : await call('GET', api('/user/tokens'))
+    shown = (await call('GET', api(showAll ? '/admin/tokens' : '/user/tokens'))).allApiTokens
     $('tokens').classList.toggle('all', showAll)
-    $('user-filter').hidden = !showAll
+    $('filter-label').hidden = !showAll
     $('list-title').textContent = showAll ? "Every user's tokens" : 'My tokens'
     render()
   }
@@ -232,7 +254,8 @@
       $('created-name').textContent = created.tokenName
       $('secret').value = created.apiToken
       $('copied').hidden = true
-      $('usage').textContent = `curl -H "Authorization: Bearer <token>" ${location.origin}/rest/api/2/myself`
+      $('usage-basic').textContent = `curl -u ${me.user}:TOKEN ${location.origin}${me.example}`
+      $('usage-bearer').textContent = `curl -H "Authorization: Bearer TOKEN" ${location.origin}${me.example}`
       $('created').showModal()
       $('secret').select()
       await loadTokens()
@@ -265,8 +288,11 @@
   function confirmRevoke(t) {
     return new Promise((resolve) => {
       const dialog = $('confirm')
-      const whose = t.username === me.user ? '' : ` of ${t.username}`
-      $('confirm-text').textContent = `Revoke the token "${t.tokenName}"${whose}? Anything still using it is refused from now on. This cannot be undone.`
+      const own = t.username === me.user
+      $('confirm-title').textContent = `Revoke the token "${t.tokenName}"${own ? '' : ` of ${t.username}`}?`
+      $('confirm-text').textContent =
+        `${own ? 'Scripts and programs' : `${t.username}'s scripts and programs`} that use this token stop working at once: ` +
+        'from now on their requests are refused. This cannot be undone, but a new token can be created at any time.'
       const done = (answer) => {
         $('confirm-yes').removeEventListener('click', yes)
         $('confirm-no').removeEventListener('click', no)
@@ -297,7 +323,7 @@
         say(`The token "${t.tokenName}"${own ? '' : ` of ${t.username}`} is revoked: requests with it are refused from now on.`, 'ok')
       } else {
         const updated = await call('PUT', api('/user/refresh'), { id: t.id })
-        say(`The token "${t.tokenName}" now expires on ${when(updated.expiresAtMillis)}.`, 'ok')
+        say(`The token "${t.tokenName}" now stops working on ${when(updated.expiresAtMillis)}, ${days(updated.validForDays)} from today.`, 'ok')
       }
       await loadTokens()
     } catch (err) {

@@ -3,8 +3,14 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 
-/** A readiness check resolves to 'ok' or a short reason; a throw counts as not ready. */
+/**
+ * A readiness check resolves to 'ok' or a short reason; a throw counts as not ready. A reason that begins
+ * with one of READY_NOTES is reported but leaves restgate ready.
+ */
 export type ReadinessCheck = () => Promise<string>
+
+/** `stale:` the last good policy still serves; `read-only:` the policy file cannot be replaced by a restore. */
+const READY_NOTES = ['stale', 'read-only']
 
 export interface AdminDeps {
   readonly logger: Logger
@@ -42,8 +48,7 @@ export async function buildAdminApp(deps: AdminDeps): Promise<FastifyInstance> {
     let ready = true
     names.forEach((n, i) => {
       detail[n] = results[i]!
-      // A stale policy still serves the last good one: report it, but stay ready.
-      if (results[i] !== 'ok' && !results[i]!.startsWith('stale')) ready = false
+      if (results[i] !== 'ok' && !READY_NOTES.some((note) => results[i]!.startsWith(`${note}:`))) ready = false
     })
     reply.code(ready ? 200 : 503)
     return { status: ready ? 'ready' : 'not ready', ...detail }

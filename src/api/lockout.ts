@@ -44,7 +44,7 @@ export function lockoutRoutes(deps: { lockout: LockoutService; clock: Clock }): 
       { config: { access: 'admin' }, schema: { params: UserParams, querystring: ClearQuery, response: { 200: Cleared } } },
       async (request) => {
         const user = request.params.user
-        const cleared = await deps.lockout.clear(user, request.query.ip, request.rg.auth!.identity.user)
+        const cleared = await deps.lockout.clear(user, request.query.ip, request.rg.auth!.identity.user, request.id)
         return { user, cleared }
       },
     )

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import { rgError } from '../errors.js'
 import { auditToken } from '../tokens/audit.js'
-import { AdminList, IdParams } from './tokens-schemas.js'
+import { IdParams, TokenList } from './tokens-schemas.js'
 import { tokenView } from './tokens-view.js'
 import { auditContext, requestLogger, type TokenRouteDeps } from './tokens-context.js'
 
@@ -10,7 +10,7 @@ import { auditContext, requestLogger, type TokenRouteDeps } from './tokens-conte
 export function adminTokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): void {
   const { service, clock } = deps
 
-  app.get('/admin/tokens', { config: { access: 'admin' }, schema: { response: { 200: AdminList } } }, async (request) => {
+  app.get('/admin/tokens', { config: { access: 'admin' }, schema: { response: { 200: TokenList } } }, async (request) => {
     const policy = request.rg.policy
     const records = await service.list()
     const users = [...new Set(records.map((r) => r.user))]
@@ -24,8 +24,9 @@ export function adminTokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): vo
     '/admin/delete/:id',
     { config: { access: 'admin' }, schema: { params: IdParams, response: {} } },
     async (request, reply) => {
-      const deleted = await service.remove(request.params.id)
-      if (deleted === null) throw rgError('RG_ERR_UNKNOWN_ID', `No API token with id ${request.params.id}`)
+      const id = Number(request.params.id)
+      const deleted = await service.remove(id)
+      if (deleted === null) throw rgError('RG_ERR_UNKNOWN_ID', `No API token with id ${id}`)
       auditToken(requestLogger(request), 'token.delete', deleted, auditContext(request))
       return reply.type('text/plain; charset=utf-8').send(`API token ${deleted.id} (${deleted.name}) of ${deleted.user} was deleted`)
     },

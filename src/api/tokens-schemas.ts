@@ -3,11 +3,19 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { rule } from './validation.js'
 
+/** A token id in a JSON body: a JSON number, 1 or more. */
 const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, ...rule('a token id (a whole number, 1 or more)') })
 
-export const IdParams = Type.Object({ id: Id }, { additionalProperties: false })
+/**
+ * A token id in a path or query: decimal digits only, checked as text. Number coercion would read `0x10` as
+ * 16, `1e1` as 10, ` 1`, `+1` and `01` as 1, so `DELETE user/delete/0x10` would delete token 16: a script's
+ * typo must never name another token. Fifteen digits stay below 2^53.
+ */
+const IdText = Type.String({ pattern: '^[1-9][0-9]{0,14}$', ...rule('a token id in decimal digits (1, 2, ... with no sign, spaces or leading zeros)') })
+
+export const IdParams = Type.Object({ id: IdText }, { additionalProperties: false })
 export type IdParams = Static<typeof IdParams>
-export const IdQuery = Type.Object({ id: Id })
+export const IdQuery = Type.Object({ id: IdText })
 export type IdQuery = Static<typeof IdQuery>
 
 export const CreateBody = Type.Object(
@@ -47,7 +55,10 @@ export type RefreshBody = Static<typeof RefreshBody>
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
 
-/** One token as lists show it. `expiresAtMillis` and `timeUntilExpiry*` are absent for tokens that never expire. */
+/**
+ * One token as lists show it. `expiresAtMillis` and `timeUntilExpiry*` are absent for tokens that never expire.
+ * `timeUntilExpiryDays` is a string of digits, as Kantega's examples write it ("29").
+ */
 export const TokenView = Type.Object({
   id: Type.Integer(),
   tokenName: Type.String(),
@@ -59,7 +70,7 @@ export const TokenView = Type.Object({
   expiresAtMillis: Type.Optional(Type.Integer()),
   validForDays: Type.String(),
   timeUntilExpiryMillis: Type.Optional(Type.Integer()),
-  timeUntilExpiryDays: Type.Optional(Type.Integer()),
+  timeUntilExpiryDays: Type.Optional(Type.String()),
   expired: Type.Boolean(),
   active: Type.Boolean(),
   scope: Type.Union([Type.Literal('read'), Type.Literal('write')]),
@@ -87,11 +98,14 @@ export const ExpiryStatus = Type.Object({
   apiTokenDescription: Type.String(),
   id: Type.Integer(),
   timeUntilExpiryMillis: Type.Optional(Type.Integer()),
-  timeUntilExpiryDays: Type.Optional(Type.Integer()),
+  timeUntilExpiryDays: Type.Optional(Type.String()),
 })
 export type ExpiryStatus = Static<typeof ExpiryStatus>
 
-export const UserList = Type.Array(TokenView)
-export const AdminList = Type.Object({ allApiTokens: Type.Array(TokenView) })
+/**
+ * Both lists, the caller's own (`user/tokens`) and everyone's (`admin/tokens`), are `{ allApiTokens: [...] }`:
+ * Kantega's documented example of `GET user/tokens` answers in that wrapper (docs/management-api.md).
+ */
+export const TokenList = Type.Object({ allApiTokens: Type.Array(TokenView) })
 
 export const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() })

@@ -13,7 +13,7 @@ import {
   IdQuery,
   RefreshBody,
   TokenView,
-  UserList,
+  TokenList,
 } from './tokens-schemas.js'
 import { createdView, expiryStatus, tokenView } from './tokens-view.js'
 import { auditContext, callerOf, requestLogger, type TokenRouteDeps } from './tokens-context.js'
@@ -28,11 +28,11 @@ export function userTokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): voi
     return record
   }
 
-  app.get('/user/tokens', { schema: { response: { 200: UserList } } }, async (request) => {
+  app.get('/user/tokens', { schema: { response: { 200: TokenList } } }, async (request) => {
     const user = callerOf(request).identity.user
     const [records, active] = await Promise.all([service.list(user), service.userMayHoldTokens(user, request.rg.policy)])
     const now = clock.now()
-    return records.map((r) => tokenView(r, now, active))
+    return { allApiTokens: records.map((r) => tokenView(r, now, active)) }
   })
 
   app.post<{ Body: CreateBody }>(
@@ -65,7 +65,7 @@ export function userTokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): voi
 
   app.delete<{ Params: IdParams }>('/user/delete/:id', { schema: { params: IdParams, response: {} } }, async (request, reply) => {
     const user = callerOf(request).identity.user
-    const record = await ownToken(user, request.params.id)
+    const record = await ownToken(user, Number(request.params.id))
     const deleted = await service.remove(record.id)
     if (deleted === null) throw rgError('RG_ERR_UNKNOWN_ID', `You have no API token with id ${record.id}`)
     auditToken(requestLogger(request), 'token.delete', deleted, auditContext(request))
@@ -76,7 +76,7 @@ export function userTokenRoutes(app: FastifyInstance, deps: TokenRouteDeps): voi
     '/user/expiry/status',
     { schema: { querystring: IdQuery, response: { 200: ExpiryStatus } } },
     async (request) => {
-      const record = await ownToken(callerOf(request).identity.user, request.query.id)
+      const record = await ownToken(callerOf(request).identity.user, Number(request.query.id))
       return expiryStatus(record, clock.now())
     },
   )

@@ -28,7 +28,9 @@ export interface ApiTokenAuthDeps {
 export interface TokenAuthenticator extends Authenticator {
   /**
    * Checks a token presented outside the Authorization header (the session login's JSON body) under every
-   * rule the header form gets, lockout included.
+   * rule the header form gets, lockout included. The token's own scope (read, paths) is left to the caller,
+   * which knows what the token is for: the login itself is a POST to a path a scoped token need not cover,
+   * and "not POST" would not be the reason it is refused.
    */
   verify(req: AuthRequest, user: string, secret: string): Promise<AuthOutcome>
 }
@@ -79,7 +81,7 @@ export function createApiTokenAuthenticator(deps: ApiTokenAuthDeps): TokenAuthen
   async function wrongSecret(req: AuthRequest, p: Presented, reason: string, message: string, tokenId?: number): Promise<RgError> {
     const refusal = refuse(req, 'RG_ERR_TOKEN_INVALID', reason, message, tokenId)
     if (lockout === undefined) return refusal
-    return (await lockout.fail(p.user, req.ip, req.policy)) ?? refusal
+    return (await lockout.fail(p.user, req.ip, req.policy, req.reqId)) ?? refusal
   }
 
   /** Checks on the token itself, before its owner's standing: a refusal, or undefined to go on. */
@@ -92,12 +94,15 @@ export function createApiTokenAuthenticator(deps: ApiTokenAuthDeps): TokenAuthen
     return undefined
   }
 
-  /** The rest, once the owner's standing is known. `cached`: the token came from the cache (no lockout work). */
-  function decide(req: AuthRequest, token: CachedToken, active: boolean, cached: boolean): AuthOutcome {
+  /**
+   * The rest, once the owner's standing is known. `cached`: the token came from the cache (no lockout work).
+   * `checkScope` false: the caller judges the token's scope itself (verify()).
+   */
+  function decide(req: AuthRequest, token: CachedToken, active: boolean, cached: boolean, checkScope = true): AuthOutcome {
     const r = token.record
     if (!active) return refuse(req, 'RG_ERR_TOKEN_INACTIVE', 'owner may no longer hold tokens', undefined, r.id)
     // From the cached record: scope and compiled paths cost no store round trip.
-    const outside = scopeRefusal(r.scope, token.paths, req.method, req.path)
+    const outside = checkScope ? scopeRefusal(r.scope, token.paths, req.method, req.path) : undefined
     if (outside === 'method') {
       return refuse(req, 'RG_ERR_TOKEN_SCOPE', 'read token, unsafe method', `This API token has scope "read": it allows GET, HEAD and OPTIONS only, not ${req.method}. Use a token with scope "write"`, r.id)
     }
@@ -107,7 +112,7 @@ export function createApiTokenAuthenticator(deps: ApiTokenAuthDeps): TokenAuthen
     service.noteUse(r.id, req.ip)
     if (!cached && lockout !== undefined) void lockout.succeed(req.ip, req.policy)
     return {
-      identity: { user: r.user, method: 'token', tokenId: r.id, scope: r.scope, tokenPaths: r.paths },
+      identity: { user: r.user, method: 'token', tokenId: r.id, scope: r.scope, tokenPaths: r.paths, ...(r.expiresAt === null ? {} : { expiresAt: r.expiresAt }) },
       consumed: 'authorization',
     }
   }
@@ -117,16 +122,16 @@ export function createApiTokenAuthenticator(deps: ApiTokenAuthDeps): TokenAuthen
    * microtask hop (the chain and the proxy's auth hook stay synchronous for synchronous answers). Everything
    * else (a miss, a remembered unknown secret, a damaged one) goes through the lockout and the store.
    */
-  function validate(req: AuthRequest, p: Presented): AuthOutcome | Promise<AuthOutcome> {
+  function validate(req: AuthRequest, p: Presented, checkScope = true): AuthOutcome | Promise<AuthOutcome> {
     const token = service.peek(p.secret)
     if (token !== undefined && token !== null && !p.damaged) {
       const active = service.knownActive(token, req.policy)
-      if (active !== undefined) return checkToken(req, p, token) ?? decide(req, token, active, true)
+      if (active !== undefined) return checkToken(req, p, token) ?? decide(req, token, active, true, checkScope)
     }
-    return validateAsync(req, p, token)
+    return validateAsync(req, p, token, checkScope)
   }
 
-  async function validateAsync(req: AuthRequest, p: Presented, peeked: CachedToken | null | undefined): Promise<AuthOutcome> {
+  async function validateAsync(req: AuthRequest, p: Presented, peeked: CachedToken | null | undefined, checkScope: boolean): Promise<AuthOutcome> {
     let token = peeked
     const cached = token !== undefined && token !== null
     try {
@@ -154,7 +159,7 @@ export function createApiTokenAuthenticator(deps: ApiTokenAuthDeps): TokenAuthen
       req.log.warn({ err: (err as Error).message }, 'API token check failed: groups unavailable')
       return rgError('RG_ERR_STORE_UNAVAILABLE', 'Group membership could not be checked: try again shortly')
     }
-    return decide(req, token, active, cached)
+    return decide(req, token, active, cached, checkScope)
   }
 
   /** API tokens switched off: checked before anything else, so it is the answer whatever else is wrong. */
@@ -180,7 +185,7 @@ export function createApiTokenAuthenticator(deps: ApiTokenAuthDeps): TokenAuthen
     async verify(req, user, secret) {
       const shape = classifyToken(secret)
       if (shape === 'other') return refuse(req, 'RG_ERR_TOKEN_INVALID', 'not a token')
-      return switchedOff(req) ?? placeRefusal(req) ?? validate(req, { scheme: 'basic', secret, damaged: shape === 'damaged', user })
+      return switchedOff(req) ?? placeRefusal(req) ?? validate(req, { scheme: 'basic', secret, damaged: shape === 'damaged', user }, false)
     },
     authenticate(req) {
       const p = presented(req)

@@ -6,11 +6,18 @@ export interface ParsedAuthorization {
   readonly value: string
 }
 
+/**
+ * The credential an Authorization header carries, or undefined when it carries none: no header, an empty or
+ * whitespace-only one, or a scheme with nothing after it (`Bearer `, `Basic`). Such a header counts as no
+ * credential everywhere (`anonymous: deny` refuses it, and it is never forwarded): passed on, it would reach
+ * Jira as a credential restgate neither checked nor refused.
+ */
 export function parseAuthorization(header: string | undefined): ParsedAuthorization | undefined {
   if (header === undefined) return undefined
   const trimmed = header.trim()
+  // After trim() the value after the first space is never empty; no space means a scheme alone, or nothing.
   const sp = trimmed.indexOf(' ')
-  if (sp === -1) return { scheme: trimmed.toLowerCase(), value: '' }
+  if (sp === -1) return undefined
   return { scheme: trimmed.slice(0, sp).toLowerCase(), value: trimmed.slice(sp + 1).trim() }
 }
 

@@ -1,6 +1,13 @@
 // Runs the authenticators in order; the first that recognises its credential decides. A refusal stops the
 // chain: a bad credential never falls through to anonymous access.
+import { RgError } from '../errors.js'
 import type { AuthOutcome, AuthRequest, Authenticator } from './types.js'
+
+/** A refusal names the authenticator that made it (restgate_auth_failures_total{method}). */
+function named(outcome: AuthOutcome, by: Authenticator): AuthOutcome {
+  if (outcome instanceof RgError) outcome.refusedBy ??= by.name
+  return outcome
+}
 
 /**
  * Answered synchronously for as long as the authenticators answer synchronously: a request
@@ -9,11 +16,12 @@ import type { AuthOutcome, AuthRequest, Authenticator } from './types.js'
  */
 export function runChainFrom(authenticators: readonly Authenticator[], start: number, req: AuthRequest): AuthOutcome | Promise<AuthOutcome> {
   for (let i = start; i < authenticators.length; i++) {
-    const result = authenticators[i]!.authenticate(req)
+    const authenticator = authenticators[i]!
+    const result = authenticator.authenticate(req)
     if (result instanceof Promise) {
-      return result.then((outcome) => (outcome !== undefined ? outcome : runChainFrom(authenticators, i + 1, req)))
+      return result.then((outcome) => (outcome !== undefined ? named(outcome, authenticator) : runChainFrom(authenticators, i + 1, req)))
     }
-    if (result !== undefined) return result
+    if (result !== undefined) return named(result, authenticator)
   }
   return undefined
 }

@@ -9,20 +9,30 @@ import { RgError, rgError } from '../errors.js'
 import { sendError } from '../http/reply.js'
 import type { AuthSuccess } from '../model/identity.js'
 import type { Metrics } from '../observability/metrics.js'
-import { decideUnclaimed, identityRequired } from '../policy/decide.js'
+import { basicAccepted, challenges, decideUnclaimed, identityRequired } from '../policy/decide.js'
+import { parseAuthorization } from './authorization.js'
 import { runChainFrom } from './chain.js'
 import type { AuthOutcome, AuthRequest, Authenticator } from './types.js'
 
-/** The request as the authenticators see it; `path` is the canonical path decided on (the request's own). */
-export function authRequestOf(request: FastifyRequest, path: string = request.url.split('?', 1)[0]!): AuthRequest {
+/**
+ * The request as the authenticators see it. `path` is the canonical path decided on, within the product's
+ * context path (what every path rule is relative to), and `method` its method: the request's own, or those
+ * of the request it stands for (a forward-auth request's original).
+ */
+export function authRequestOf(request: FastifyRequest, path: string = request.rg.path, method: string = request.method): AuthRequest {
+  const product = request.rg.product
+  // Only product scopes authenticate: a request outside every product is a 404 before any hook asks.
+  if (product === null) throw new Error('authRequestOf outside a product scope')
   return {
     policy: request.rg.policy,
+    product,
     path,
-    method: request.method,
+    method,
     ip: request.ip,
     headers: request.headers,
-    secure: request.protocol === 'https',
+    secure: request.rg.front.proto === 'https',
     log: request.log,
+    reqId: request.id,
   }
 }
 
@@ -36,7 +46,11 @@ export function authorizationCount(rawHeaders: readonly string[]): number {
   return n
 }
 
-/** A request no authenticator claimed that the policy lets through: with no credential, or one Jira checks. */
+/**
+ * A request no authenticator claimed that the policy lets through: `anonymous` with no credential (no
+ * Authorization header, or one with nothing in it, which is then not forwarded), `passthrough` with one
+ * Jira checks.
+ */
 export interface Passed {
   readonly passed: 'anonymous' | 'passthrough'
 }
@@ -61,7 +75,7 @@ export interface GateOptions {
   readonly offerBasic?: (req: AuthRequest) => boolean
   /** Local scopes: the 401's message, when the scope has a better one than "Authentication is required". */
   readonly unauthenticatedMessage?: string
-  /** Counts the chain's refusals (restgate_auth_failures_total{method="chain"}). */
+  /** Counts the chain's refusals (restgate_auth_failures_total, `method` the authenticator that refused). */
   readonly metrics?: Metrics
 }
 
@@ -70,6 +84,11 @@ export interface Gate {
   decide(req: AuthRequest): Verdict | Promise<Verdict>
   /** As an onRequest hook, callback style: a synchronous verdict costs no promise. */
   hook(request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void
+  /**
+   * The hook's work for a request that stands for another one, described by the scope: a forward-auth
+   * request carries the original method and URI, and its headers are the original request's.
+   */
+  hookOn(request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void, described: AuthRequest): void
   /** The same as an async function, for a scope's own hook: the reply when it was answered here. */
   check(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>
 }
@@ -86,23 +105,31 @@ export function createGate(options: GateOptions): Gate {
   const local = options.scope === 'local'
   const offerBasic = options.offerBasic ?? (() => false)
 
+  /** Basic in this scope's 401s: where a script may answer it (local), where restgate or Jira takes it (forward). */
+  function basicOffered(req: AuthRequest): boolean {
+    return local ? offerBasic(req) : basicAccepted(req.policy, req.path)
+  }
+
+  /** A refusal's 401 carries the challenges of a 401 for no credential at this place (RFC 9110 §15.5.2). */
+  function challenged(req: AuthRequest, refusal: RgError): RgError {
+    if (refusal.statusCode !== 401 || refusal.headers['www-authenticate'] !== undefined) return refusal
+    const where = { path: req.path, ip: req.ip, userAgent: req.headers['user-agent'], refusedScheme: parseAuthorization(req.headers.authorization)?.scheme }
+    return refusal.withHeaders({ 'www-authenticate': challenges(req.policy, where, basicOffered(req)) })
+  }
+
   function settle(req: AuthRequest, outcome: AuthOutcome): Verdict {
     if (outcome instanceof RgError) {
-      metrics?.authFailures.inc({ method: 'chain', code: outcome.code })
-      return outcome
+      metrics?.authFailures.inc({ method: outcome.refusedBy ?? 'chain', code: outcome.code })
+      return challenged(req, outcome)
     }
     if (outcome !== undefined) return outcome
     const userAgent = req.headers['user-agent']
     if (local) return identityRequired(req.policy, { path: req.path, ip: req.ip, userAgent }, offerBasic(req), options.unauthenticatedMessage)
-    const authorization = req.headers.authorization
-    const decision = decideUnclaimed(req.policy, {
-      path: req.path,
-      ip: req.ip,
-      userAgent,
-      authScheme: authorization === undefined ? undefined : authorization.trim().split(' ', 1)[0]!.toLowerCase(),
-    })
+    // An Authorization header without a credential in it (`Bearer `) counts as none: anonymous, not forwarded.
+    const credential = parseAuthorization(req.headers.authorization)
+    const decision = decideUnclaimed(req.policy, { path: req.path, ip: req.ip, userAgent, authScheme: credential?.scheme })
     if (decision.action === 'deny') return decision.error
-    return authorization === undefined ? ANONYMOUS : PASSTHROUGH
+    return credential === undefined ? ANONYMOUS : PASSTHROUGH
   }
 
   function decide(req: AuthRequest): Verdict | Promise<Verdict> {
@@ -131,32 +158,37 @@ export function createGate(options: GateOptions): Gate {
   function refusedDuplicate(request: FastifyRequest, reply: FastifyReply): boolean {
     if (local || authorizationCount(request.raw.rawHeaders) <= 1) return false
     request.rg.decision = 'duplicate authorization'
-    sendError(reply, rgError('RG_ERR_BAD_CREDENTIALS', 'More than one Authorization header'))
+    sendError(reply, challenged(authRequestOf(request), rgError('RG_ERR_BAD_CREDENTIALS', 'More than one Authorization header')))
     return true
+  }
+
+  function hookOn(request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void, described: AuthRequest): void {
+    if (refusedDuplicate(request, reply)) return
+    const verdict = decide(described)
+    if (!(verdict instanceof Promise)) {
+      if (!apply(request, reply, verdict)) done()
+      return
+    }
+    verdict.then(
+      (v) => {
+        let answered: boolean
+        try {
+          answered = apply(request, reply, v)
+        } catch (err) {
+          done(err as Error)
+          return
+        }
+        if (!answered) done()
+      },
+      (err: unknown) => done(err as Error),
+    )
   }
 
   return {
     decide,
+    hookOn,
     hook(request, reply, done) {
-      if (refusedDuplicate(request, reply)) return
-      const verdict = decide(authRequestOf(request))
-      if (!(verdict instanceof Promise)) {
-        if (!apply(request, reply, verdict)) done()
-        return
-      }
-      verdict.then(
-        (v) => {
-          let answered: boolean
-          try {
-            answered = apply(request, reply, v)
-          } catch (err) {
-            done(err as Error)
-            return
-          }
-          if (!answered) done()
-        },
-        (err: unknown) => done(err as Error),
-      )
+      hookOn(request, reply, done, authRequestOf(request))
     },
     async check(request, reply) {
       if (refusedDuplicate(request, reply)) return reply

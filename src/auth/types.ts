@@ -5,10 +5,13 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { RgError } from '../errors.js'
 import type { Policy } from '../policy/compile.js'
 import type { AuthSuccess } from '../model/identity.js'
+import type { ProductRef } from '../model/product.js'
 
 export interface AuthRequest {
   readonly policy: Policy
-  /** Canonical path. */
+  /** The product the request goes to (restgate's own calls about it, a password check, ask that one). */
+  readonly product: ProductRef
+  /** Canonical path within the product's context path. */
   readonly path: string
   readonly method: string
   /** Client IP (X-Forwarded-For believed only from server.trustedProxies). */
@@ -17,6 +20,8 @@ export interface AuthRequest {
   /** True when the client reached us over https (directly or through a trusted proxy). */
   readonly secure: boolean
   readonly log: FastifyBaseLogger
+  /** The request's id (X-Request-Id), for the audit lines a login writes. */
+  readonly reqId?: string
 }
 
 export type AuthOutcome = AuthSuccess | RgError | undefined

@@ -1,6 +1,7 @@
 // The features a running restgate is made of, built in the order they need each other: lockout, API
-// tokens, sessions, Kerberos, snapshots, the token page; then the chains (boot/chains.ts) and what
-// buildApp registers. Each feature that holds timers or caches registers its close on the stack.
+// tokens, sessions, Kerberos, snapshots, the token page, the forward-auth endpoint; then the chains
+// (boot/chains.ts) and what buildApp registers. Each feature that holds timers or caches registers its
+// close on the stack.
 import type { FastifyPluginAsync } from 'fastify'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
@@ -9,6 +10,7 @@ import type { Authenticator } from '../auth/types.js'
 import type { Directory } from '../directory/static.js'
 import { createLockoutService, type LockoutService } from '../lockout/service.js'
 import { LOCKOUT_FAMILY, LOCKOUT_VERSION, lockoutRoutes } from '../api/lockout.js'
+import { forwardAuthScope } from '../forwardauth/plugin.js'
 import type { Metrics } from '../observability/metrics.js'
 import type { Reloader } from '../reload/reloader.js'
 import type { RuntimeHolder } from '../reload/runtime.js'
@@ -30,7 +32,7 @@ export interface FeatureDeps {
   readonly clock: Clock
   readonly logger: Logger
   readonly metrics: Metrics
-  readonly upstream: Upstream
+  readonly upstreams: ReadonlyMap<string, Upstream>
   readonly directory: Directory
   readonly material: Material
   readonly reloader: Reloader
@@ -49,8 +51,8 @@ export interface Features {
 
 export async function setupFeatures(deps: FeatureDeps, resources: Resources): Promise<Features> {
   const { runtime, store, clock, logger, metrics, directory } = deps
-  const lockout = createLockoutService({ store, clock, logger })
-  const tokens = await setupTokens({ runtime, store, clock, directory, metrics, logger, upstream: deps.upstream, lockout })
+  const lockout = createLockoutService({ store, clock, logger, metrics })
+  const tokens = await setupTokens({ runtime, store, clock, directory, metrics, logger, upstreams: deps.upstreams, lockout })
   resources.defer(() => tokens.close())
   const sessions = setupSessions({ runtime, store, clock, logger, hasher: tokens.service.hasher, tokens: tokens.authenticator, lockout })
   resources.defer(() => sessions.close())
@@ -72,6 +74,9 @@ export async function setupFeatures(deps: FeatureDeps, resources: Resources): Pr
     deps.authenticators,
   )
   const pageScope = page.scope(chains.page)
+  // Beside a front proxy (forwardAuth.enabled): the proxy's own decision, answered instead of forwarded.
+  const localScopes = [sessions.resource, ...(pageScope === undefined ? [] : [pageScope])]
+  if (runtime.current.config.forwardAuth.enabled) localScopes.push(forwardAuthScope)
   const apiFamilies: ReadonlyArray<readonly [string, string, FastifyPluginAsync]> = [
     tokens.apiFamily,
     snapshots.apiFamily,
@@ -86,7 +91,7 @@ export async function setupFeatures(deps: FeatureDeps, resources: Resources): Pr
       authenticators: chains.proxy,
       apiAuthenticators: chains.api,
       apiFamilies,
-      localScopes: pageScope === undefined ? [sessions.resource] : [sessions.resource, pageScope],
+      localScopes,
     },
   }
 }

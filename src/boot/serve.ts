@@ -4,10 +4,12 @@ import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { ReadinessCheck } from '../admin/server.js'
+import { applyServerLimits } from '../app.js'
 import { DEFAULT_DEBOUNCE_MS, watchPolicyFile, type PolicyWatcher } from '../config/watch.js'
 import type { ReloaderOptions } from '../reload/reloader.js'
 import type { RuntimeHolder } from '../reload/runtime.js'
 import type { Store } from '../store/types.js'
+import type { Tunnels } from '../proxy/tunnels.js'
 
 export function listenUrl(app: FastifyInstance, tls: boolean): string {
   const addr = app.server.address() as AddressInfo
@@ -15,9 +17,14 @@ export function listenUrl(app: FastifyInstance, tls: boolean): string {
   return `${tls ? 'https' : 'http'}://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${addr.port}`
 }
 
-/** The admin listener's /readyz: the policy in force is the file's, and the store answers. */
-export function readinessChecks(runtime: RuntimeHolder, store: Pick<Store, 'ping'>): Record<string, ReadinessCheck> {
+/**
+ * The admin listener's /readyz: the policy in force is the file's, the store answers, and whether the
+ * policy file can be replaced by a snapshot restore (`policyReadOnly`, found at start: reported, not a
+ * reason to be unready, since a read-only policy is a sound way to deploy).
+ */
+export function readinessChecks(runtime: RuntimeHolder, store: Pick<Store, 'ping'>, policyReadOnly?: string): Record<string, ReadinessCheck> {
   return {
+    policyFile: async () => (policyReadOnly === undefined ? 'ok' : `read-only: ${policyReadOnly}; snapshot restores are refused`),
     config: async () => {
       if (runtime.stale !== null) return `stale: ${runtime.stale}`
       const pending = runtime.current.restartPending
@@ -37,7 +44,7 @@ export interface Servers {
 
 /**
  * What is read once rather than per request, applied right after a reload's swap: the log level and the
- * proxy's server timeouts. `servers` is filled in as they are built (a reload can only run after start-up).
+ * proxy listener's timeouts and connection limit. `servers` is filled in as they are built (a reload can only run after start-up).
  */
 export function liveSettings(logger: Logger, servers: Servers): NonNullable<ReloaderOptions['apply']> {
   return (next, previous) => {
@@ -47,19 +54,20 @@ export function liveSettings(logger: Logger, servers: Servers): NonNullable<Relo
       if (servers.app !== undefined) servers.app.log.level = level
       if (servers.admin !== undefined) servers.admin.log.level = level
     }
-    if (servers.app !== undefined) {
-      servers.app.server.keepAliveTimeout = next.policy.durations.keepAliveTimeoutMs
-      servers.app.server.requestTimeout = next.policy.durations.requestTimeoutMs
-    }
+    if (servers.app !== undefined) applyServerLimits(servers.app, next.policy)
   }
 }
 
-/** Stops accepting, lets in-flight requests finish (bounded by server.drainTimeout), then closes. */
-export async function drain(app: FastifyInstance, runtime: RuntimeHolder, logger: Logger): Promise<void> {
+/**
+ * Stops accepting, lets in-flight requests and open WebSockets finish (bounded by server.drainTimeout),
+ * then closes what is left: an upgraded socket is no longer the HTTP server's, so the tunnels close theirs.
+ */
+export async function drain(app: FastifyInstance, runtime: RuntimeHolder, logger: Logger, tunnels?: Tunnels): Promise<void> {
   const drainMs = runtime.current.policy.durations.drainTimeoutMs
   const force = setTimeout(() => {
-    logger.warn({ drainMs }, 'drain timeout: closing the remaining connections')
+    logger.warn({ drainMs, websockets: tunnels?.size ?? 0 }, 'drain timeout: closing the remaining connections')
     app.server.closeAllConnections()
+    tunnels?.closeAll('shutting down')
   }, drainMs)
   force.unref()
   await app.close()

@@ -53,7 +53,7 @@ export function setupSessions(deps: SessionSetupDeps): SessionSetup {
     async afterHandshake(identity, req) {
       const cfg = req.policy.config
       if (!cfg.sessions.enabled || !cfg.kerberos.sessions) return undefined
-      const { id, record } = await service.create(identity.user, identity.method, req.ip)
+      const { id, record } = await service.create(identity.user, identity.method, req.ip, req.reqId)
       const secure = cookieIsSecure(cfg.sessions.secure, req.secure)
       return {
         headers: { 'set-cookie': sessionCookie(cfg.sessions.cookieName, id, record.absoluteExpiresAt - record.createdAt, secure) },

@@ -10,6 +10,7 @@ import { StoreUnavailableError } from '../store/types.js'
 import { readVersion } from '../version.js'
 import { createSnapshotService, type SnapshotService, type SnapshotStore } from '../snapshots/service.js'
 import { SNAPSHOT_FAMILY, SNAPSHOT_VERSION, snapshotRoutes } from '../snapshots/routes.js'
+import { replaceProblem } from '../snapshots/replaceable.js'
 
 export interface SnapshotSetupDeps {
   readonly store: SnapshotStore
@@ -24,6 +25,8 @@ export interface SnapshotSetupDeps {
 export interface SnapshotSetup {
   readonly service: SnapshotService
   readonly apiFamily: readonly [string, string, FastifyPluginAsync]
+  /** Why the policy file cannot be replaced (restores are refused), as found at start; undefined when it can. */
+  readonly policyReadOnly: string | undefined
 }
 
 export async function setupSnapshots(deps: SnapshotSetupDeps): Promise<SnapshotSetup> {
@@ -44,8 +47,12 @@ export async function setupSnapshots(deps: SnapshotSetupDeps): Promise<SnapshotS
     // Starting matters more than the backup; the version is checked again at the next start.
     logger.warn({ err: err.message }, 'could not check for an upgrade backup: the store is unavailable')
   }
+  // Found out now, so /readyz and the log say it before anyone tries a restore (each restore checks again).
+  const policyReadOnly = await replaceProblem(deps.configPath)
+  if (policyReadOnly !== undefined) logger.warn({ reason: policyReadOnly }, 'the policy file cannot be replaced: snapshot restores are refused')
   return {
     service,
     apiFamily: [SNAPSHOT_FAMILY, SNAPSHOT_VERSION, snapshotRoutes({ service, runtime, configPath: deps.configPath, reload: deps.reload })],
+    policyReadOnly,
   }
 }

@@ -6,6 +6,7 @@ import type { ReadinessCheck } from '../admin/server.js'
 import type { Authenticator } from '../auth/types.js'
 import type { Clock } from '../clock.js'
 import type { LockoutService } from '../lockout/service.js'
+import type { Upstream } from '../upstream/pool.js'
 import type { Metrics } from '../observability/metrics.js'
 import type { ReloadResult } from '../reload/reloader.js'
 import type { RuntimeHolder } from '../reload/runtime.js'
@@ -43,6 +44,8 @@ export interface Running {
   readonly runtime: RuntimeHolder
   readonly logger: Logger
   readonly metrics: Metrics
+  /** The pool to each product's upstream, with its admission queue, by product name. */
+  readonly upstreams: ReadonlyMap<string, Upstream>
   readonly store: Store
   readonly tokens: TokenSetup
   readonly sessions: SessionSetup

@@ -6,6 +6,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { RuntimeHolder } from '../reload/runtime.js'
 import type { Directory } from '../directory/static.js'
 import type { Authenticator } from '../auth/types.js'
+import type { ProductRef } from '../model/product.js'
 import type { LockoutService } from '../lockout/service.js'
 import type { SessionService } from '../sessions/service.js'
 import type { TokenSetup } from './tokens.js'
@@ -29,7 +30,7 @@ export interface TokenPageSetup {
    * The page scope, identifying callers with `authenticators` (the management API's chain, so Kerberos
    * logs a domain browser in when that chain has it); undefined when tokenPage.enabled is false.
    */
-  scope(authenticators: readonly Authenticator[]): FastifyPluginAsync | undefined
+  scope(authenticators: readonly Authenticator[]): FastifyPluginAsync<{ readonly product: ProductRef }> | undefined
 }
 
 export function setupTokenPage(deps: TokenPageDeps): TokenPageSetup {
@@ -38,7 +39,7 @@ export function setupTokenPage(deps: TokenPageDeps): TokenPageSetup {
   const sessionAuthenticator = requireCsrf(sessions.authenticator, async (key) => (await sessions.factsOf(key))?.csrf ?? null)
   const { tokens } = deps
   // Read at start, so a missing file stops restgate before it listens rather than on the first visit.
-  const assets = config.tokenPage.enabled ? loadPageAssets(config.tokenPage.path) : undefined
+  const assets = config.tokenPage.enabled ? loadPageAssets() : undefined
   return {
     sessionAuthenticator,
     scope: (authenticators) =>

@@ -25,7 +25,8 @@ export interface TokenSetupDeps {
   readonly directory: Directory
   readonly metrics: Metrics
   readonly logger: Logger
-  readonly upstream: Upstream
+  /** The pool to each product, by name (password checks ask the request's product). */
+  readonly upstreams: ReadonlyMap<string, Upstream>
   /** Counts wrong tokens and refused Jira passwords (lockout.*). */
   readonly lockout?: LockoutService
 }
@@ -69,9 +70,9 @@ export async function setupTokens(deps: TokenSetupDeps): Promise<TokenSetup> {
     service,
     authenticator: createApiTokenAuthenticator({ service, clock, lockout: deps.lockout }),
     jiraPassword: createJiraPasswordAuthenticator({
-      upstream: deps.upstream,
+      upstreams: deps.upstreams,
       clock,
-      timeoutMs: () => runtime.current.policy.durations.upstreamTimeoutMs,
+      timeoutMs: (product) => runtime.current.policy.products.get(product.name)?.timeoutMs ?? 60_000,
       lockout: deps.lockout,
     }),
     apiFamily: [TOKENS_FAMILY, TOKENS_VERSION, tokenRoutes({ service, clock })],

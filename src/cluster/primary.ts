@@ -139,7 +139,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
   let admin: FastifyInstance | undefined
   let adminUrl: string | undefined
   if (config.server.admin.enabled) {
-    // The three checks of one /readyz share one round of questions.
+    // The checks of one /readyz share one round of questions.
     let round: Promise<Record<string, string>> | undefined
     const combined = (): Promise<Record<string, string>> =>
       (round ??= ask('checks')
@@ -159,7 +159,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
           },
         },
       },
-      checks: { workers: check('workers'), config: check('config'), store: check('store') },
+      checks: { workers: check('workers'), config: check('config'), store: check('store'), policyFile: check('policyFile') },
     })
     await admin.listen({ host: config.server.admin.host, port: config.server.admin.port })
     const addr = admin.server.address() as { address: string; port: number }

@@ -7,6 +7,9 @@ import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document } fro
 import { ConfigSchema, SCHEMA_ANNOTATIONS, type Config } from './schema.js'
 import { closest, formatPath, locate, type PathSegment, type Problem } from './problems.js'
 import { durationMs } from './duration.js'
+import { checkPathRules, checkProducts } from './products.js'
+import { FORWARD_AUTH_PATH } from './paths.js'
+import { readSecretFile } from './secret-file.js'
 import { parseCidr } from '../match/cidr.js'
 import { globToRegexSource } from '../match/glob.js'
 import { userAgentRuleSource } from '../match/user-agent.js'
@@ -48,6 +51,11 @@ function originUrl(text: string): boolean {
   )
 }
 
+/** Just the scheme and a parsable URL: the context path's own rules are checkProducts', each with its reason. */
+function httpUrl(text: string): boolean {
+  return /^https?:\/\//i.test(text) && URL.canParse(text)
+}
+
 let compiled: ValidateFunction | undefined
 
 // Compiling the schema is pure and costs ~20 ms, so it is done once per process on first use.
@@ -64,6 +72,7 @@ function validator(): ValidateFunction {
       regex: (s: string) => attempt(() => new RegExp(s)),
       'user-agent-rule': (s: string) => attempt(() => userAgentRuleSource(s)),
       'origin-url': originUrl,
+      'http-url': httpUrl,
       'file-path': (s: string) => s.length > 0,
     },
   }).compile(ConfigSchema)
@@ -194,6 +203,20 @@ function semanticChecks(c: Config, checkFiles: boolean): Check[] {
       problem(segs, `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
     }
   }
+  checks.push((problem) => checkProducts(c, problem))
+  checks.push((problem) => checkPathRules(c, problem))
+  // A secret file: readable, and not empty (an empty password would quietly mean "no password").
+  const secret = (segs: PathSegment[], fileOf: () => string | undefined): Check => (problem) => {
+    const file = fileOf()
+    if (!checkFiles || file === undefined) return
+    let text: string
+    try {
+      text = readSecretFile(file)
+    } catch (err) {
+      return problem(segs, `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
+    }
+    if (text === '') problem(segs, `${file} is empty`)
+  }
   checks.push((problem) => {
     if (c.store.type !== 'redis') return
     const r = c.store.redis
@@ -201,6 +224,19 @@ function semanticChecks(c: Config, checkFiles: boolean): Check[] {
     const modes = [r.url, r.sentinels, r.cluster].filter((m) => m !== undefined).length
     if (modes !== 1) problem(['store', 'redis'], 'needs exactly one of url, sentinels (with name) or cluster')
     if (r.sentinels !== undefined && r.name === undefined) problem(['store', 'redis', 'name'], 'is required with sentinels')
+    const inUrl = r.url !== undefined && /^rediss?:\/\/[^/@]*:[^/@]*@/.test(r.url)
+    if (r.password !== undefined && r.passwordFile !== undefined) problem(['store', 'redis', 'passwordFile'], 'and store.redis.password both give the password: keep one')
+    else if (inUrl && (r.password !== undefined || r.passwordFile !== undefined)) {
+      problem(['store', 'redis', r.passwordFile !== undefined ? 'passwordFile' : 'password'], 'and the password in store.redis.url both give the password: keep one')
+    }
+    if (r.sentinelPassword !== undefined && r.sentinelPasswordFile !== undefined) {
+      problem(['store', 'redis', 'sentinelPasswordFile'], "and store.redis.sentinelPassword both give the Sentinels' password: keep one")
+    }
+    if (r.sentinels === undefined) {
+      for (const key of ['sentinelUsername', 'sentinelPassword', 'sentinelPasswordFile'] as const) {
+        if (r[key] !== undefined) problem(['store', 'redis', key], 'is only for store.redis.sentinels')
+      }
+    }
     const wait = durationMs(r.replicaTimeout)
     if (wait < 1 || wait > 10_000) problem(['store', 'redis', 'replicaTimeout'], 'must be from 1ms to 10s')
   })
@@ -215,8 +251,21 @@ function semanticChecks(c: Config, checkFiles: boolean): Check[] {
     }
   })
   checks.push((problem) => {
+    // Node reads the headers as part of the request: a longer header timeout would never apply.
+    const request = durationMs(c.server.requestTimeout)
+    if (request > 0 && durationMs(c.server.headersTimeout) > request) {
+      problem(['server', 'headersTimeout'], 'must not exceed server.requestTimeout')
+    }
+  })
+  checks.push((problem) => {
     if (c.kerberos.enabled && c.kerberos.keytab === undefined) {
-      problem(['kerberos', 'keytab'], 'is required when kerberos.enabled is true')
+      problem(['kerberos', 'keytab'], 'is required when kerberos.enabled is true (or KRB5_KTNAME naming a keytab file in the environment)')
+    }
+  })
+  checks.push((problem) => {
+    // Otherwise it would quietly do nothing: the cookie a handshake sets is a restgate session.
+    if (c.kerberos.sessions && !c.sessions.enabled) {
+      problem(['kerberos', 'sessions'], 'needs sessions.enabled: true (the cookie a handshake sets is a restgate session, and sessions are switched off)')
     }
   })
   checks.push((problem) => {
@@ -226,16 +275,48 @@ function semanticChecks(c: Config, checkFiles: boolean): Check[] {
   checks.push((problem) => {
     if (c.tokenPage.path.startsWith('/rest/')) problem(['tokenPage', 'path'], 'must not be under /rest/')
   })
+  checks.push((problem) => {
+    if (!c.forwardAuth.enabled) return
+    // Without a trusted front proxy every auth request would be refused: say so before it starts.
+    if (c.server.trustedProxies.length === 0) {
+      problem(['forwardAuth', 'enabled'], 'needs server.trustedProxies: auth requests are answered only for the front proxies listed there')
+    }
+    // An OAuth signature covers the target restgate sends (with xoauth_requestor_id added) and a form body:
+    // a front proxy forwards the client's request as it is, so it would reach Jira unsigned.
+    if (c.identity.oauth !== undefined) {
+      problem(['forwardAuth', 'enabled'], 'cannot be used with identity.oauth: only a request restgate forwards itself can be OAuth-signed (use identity.signing beside a front proxy)')
+    }
+    const p = c.tokenPage.path
+    if (c.tokenPage.enabled && (p === FORWARD_AUTH_PATH || p.startsWith(FORWARD_AUTH_PATH + '/'))) {
+      problem(['tokenPage', 'path'], `must not be ${FORWARD_AUTH_PATH} or under it while forwardAuth.enabled is true`)
+    }
+  })
   checks.push(readable(['server', 'tls', 'cert'], () => c.server.tls?.cert))
   checks.push(readable(['server', 'tls', 'key'], () => c.server.tls?.key))
-  checks.push(readable(['upstream', 'tls', 'ca'], () => c.upstream.tls?.ca))
+  checks.push(readable(['upstream', 'tls', 'ca'], () => c.upstream?.tls?.ca))
+  if (Array.isArray(c.products)) c.products.forEach((p, i) => checks.push(readable(['products', i, 'tls', 'ca'], () => p?.tls?.ca)))
   checks.push(readable(['identity', 'signing', 'keyFile'], () => c.identity.signing?.keyFile))
   checks.push(readable(['store', 'redis', 'tls', 'ca'], () => c.store.redis?.tls?.ca))
   checks.push(readable(['store', 'redis', 'tls', 'cert'], () => c.store.redis?.tls?.cert))
   checks.push(readable(['store', 'redis', 'tls', 'key'], () => c.store.redis?.tls?.key))
   checks.push(readable(['apiTokens', 'hashKeyFile'], () => c.apiTokens.hashKeyFile))
+  checks.push(secret(['store', 'redis', 'passwordFile'], () => c.store.redis?.passwordFile))
+  checks.push(secret(['store', 'redis', 'sentinelPasswordFile'], () => c.store.redis?.sentinelPasswordFile))
   if (c.kerberos.enabled) checks.push(readable(['kerberos', 'keytab'], () => c.kerberos.keytab))
   return checks
+}
+
+/**
+ * `kerberos.keytab` left out: the keytab file KRB5_KTNAME names, the way libkrb5 reads it (`FILE:/path` or
+ * a bare path; another type, such as MEMORY:, is not a file restgate can check). restgate then sets
+ * KRB5_KTNAME to `FILE:` and that same path, so a reload reads the same file.
+ */
+function keytabFromEnvironment(c: Config, env: Readonly<Record<string, string | undefined>>): void {
+  const k = c.kerberos as { enabled?: unknown; keytab?: string } | undefined
+  if (k === undefined || k.enabled !== true || k.keytab !== undefined) return
+  const named = env['KRB5_KTNAME'] ?? ''
+  const file = /^FILE:(.+)$/.exec(named)?.[1] ?? (named !== '' && !/^[A-Za-z0-9_]+:/.test(named) ? named : undefined)
+  if (file !== undefined) k.keytab = file
 }
 
 function deepFreeze<T>(value: T): T {
@@ -274,6 +355,7 @@ export function parseConfig(text: string, options: LoadOptions = {}): LoadResult
   if (!validate(data)) problems.push(...schemaProblems(validate.errors ?? [], data, doc, counter))
 
   const config = data as Config
+  keytabFromEnvironment(config, env)
   for (const check of semanticChecks(config, options.checkFiles ?? true)) {
     try {
       check((segs, message) => problems.push({ path: formatPath(segs), message, line: locate(doc, counter, segs) }))

@@ -77,9 +77,40 @@ const Server = Type.Object(
       description: "Largest request head accepted (431 above it): Kerberos tickets of users in many AD groups exceed Node's 16 KiB",
       ...rule('an integer from 8192 to 1048576 (bytes)'),
     }),
+    maxHeaders: Type.Integer({
+      minimum: 16,
+      maximum: 10000,
+      default: 100,
+      restart: true,
+      description:
+        "Most header lines a request may have (431 above it; Tomcat's default too). counted by restgate itself, since Node's own limit of 1,000 would drop the lines past it unseen",
+      ...rule('an integer from 16 to 10000'),
+    }),
+    maxConnections: Type.Integer({
+      minimum: 0,
+      maximum: 1000000,
+      default: 10000,
+      description:
+        'Open client connections per process, at most (`0`: no limit); past it new connections are closed at once, so a flood of idle ones cannot take the file descriptors and memory that requests to the upstream need',
+      ...rule('an integer from 0 to 1000000'),
+    }),
     keepAliveTimeout: Duration('72s', { description: "How long an idle client connection stays open: longer than the load balancer's idle timeout" }),
+    headersTimeout: Duration('20s', {
+      description: 'How long a client may take to send the request line and headers, from its first byte (or from connecting); 408 past it',
+    }),
+    bodyTimeout: Duration('20s', {
+      description: 'The longest pause allowed while a request body arrives, and the allowance before `server.minBodyRate` counts (408 past either; `0`: neither rule)',
+    }),
+    minBodyRate: Type.Integer({
+      minimum: 0,
+      maximum: 1073741824,
+      default: 500,
+      description: 'Bytes a second a request body must average after its first `server.bodyTimeout` (`0`: no rate); time restgate is not reading the body does not count',
+      ...rule('an integer from 0 (no minimum) to 1073741824 (bytes a second)'),
+    }),
     requestTimeout: Duration('5m', { description: 'How long a client may take to send a whole request, headers and body' }),
-    drainTimeout: Duration('30s', { description: 'How long SIGTERM and SIGINT wait for requests in flight before closing their connections' }),
+    drainTimeout: Duration('30s', { description: 'How long SIGTERM and SIGINT wait for requests in flight (and open WebSockets) before closing their connections' }),
+    websocketIdleTimeout: Duration('10m', { description: 'A WebSocket through which nothing passed this long, either way, is closed' }),
     realm: Type.String({
       default: 'restgate',
       pattern: '^[^"\\\\]*$',
@@ -106,38 +137,75 @@ const Server = Type.Object(
   { additionalProperties: false, default: {}, description: 'The listener clients call, and the admin listener' },
 )
 
-const Upstream = Type.Object(
-  {
-    // The keep-alive pool is bound to one origin and its connect options: changing them needs a restart.
-    url: Type.String({
-      format: 'origin-url',
-      restart: true,
-      description: 'Jira or Confluence origin, without a path (`http://jira:8080`)',
-      ...rule('an http:// or https:// origin without a path, like http://jira:8080'),
-    }),
-    timeout: Duration('60s', { description: "How long to wait for the upstream's response headers, and between body chunks (504 past it)" }),
-    connectTimeout: Duration('5s', { restart: true, description: 'How long to wait for a connection to the upstream' }),
-    connections: Type.Integer({
-      minimum: 1,
-      maximum: 4096,
-      default: 128,
-      restart: true,
-      description: 'Keep-alive connections to the upstream, at most',
-      ...rule('an integer 1-4096'),
-    }),
-    preserveHost: Type.Boolean({ default: false, description: "Send the client's `Host` header instead of the upstream's" }),
-    applicationName: Type.String({ default: 'JIRA', description: '`JIRA` or `Confluence`: shown in snapshots' }),
-    tls: Type.Optional(
-      Type.Object(
-        {
-          ca: Type.Optional(FilePath("PEM CA certificates that sign the upstream's certificate (default: Node's built-in list)")),
-          rejectUnauthorized: Type.Boolean({ default: true, description: 'Refuse an upstream certificate that does not verify' }),
-        },
-        { additionalProperties: false, restart: true, description: 'For an https upstream' },
-      ),
+const ProductType = (opts: SchemaOptions = {}) =>
+  Type.Union([Type.Literal('jira'), Type.Literal('confluence')], {
+    restart: true,
+    description: "`jira` or `confluence`: which REST API restgate's own calls (password checks, groups) use",
+    ...rule('"jira" or "confluence"'),
+    ...opts,
+  })
+
+// The fields a product's upstream has in both forms (`upstream:` for one product, `products:` for several).
+// The keep-alive pool is bound to one origin and its connect options: changing them needs a restart.
+const upstreamFields = {
+  url: Type.String({
+    format: 'http-url',
+    restart: true,
+    description:
+      'The product as restgate reaches it: its origin and context path (`http://jira:8080/jira`, or `http://jira:8080` at the root); restgate serves it under the same path, and path rules are relative to it',
+    ...rule('an http:// or https:// URL like http://jira:8080 or http://jira:8080/jira'),
+  }),
+  timeout: Duration('60s', { description: "How long to wait for the upstream's response headers, and between body chunks (504 past it)" }),
+  connectTimeout: Duration('5s', { restart: true, description: 'How long to wait for a connection to the upstream' }),
+  connections: Type.Integer({
+    minimum: 1,
+    maximum: 4096,
+    default: 128,
+    restart: true,
+    description: 'Keep-alive connections to the upstream, at most; one request runs on each at a time, the others wait',
+    ...rule('an integer 1-4096'),
+  }),
+  maxQueued: Type.Integer({
+    minimum: 0,
+    maximum: 100000,
+    default: 1000,
+    description: 'Requests that may wait for an upstream connection while every one is busy; one more is refused with 503 (`0`: none wait)',
+    ...rule('an integer 0-100000'),
+  }),
+  queueTimeout: Duration('10s', {
+    description: 'How long a request may wait for an upstream connection; past it, 503 and the request is not forwarded',
+  }),
+  preserveHost: Type.Boolean({ default: false, description: "Send the client's `Host` header instead of the upstream's" }),
+  applicationName: Type.Optional(
+    Type.String({ minLength: 1, description: 'Shown in snapshots (default: `JIRA` or `Confluence`, from `type`)', ...rule('a non-empty string') }),
+  ),
+  tls: Type.Optional(
+    Type.Object(
+      {
+        ca: Type.Optional(FilePath("PEM CA certificates that sign the upstream's certificate (default: Node's built-in list)")),
+        rejectUnauthorized: Type.Boolean({ default: true, description: 'Refuse an upstream certificate that does not verify' }),
+      },
+      { additionalProperties: false, restart: true, description: 'For an https upstream' },
     ),
+  ),
+}
+
+const Upstream = Type.Object(
+  { type: ProductType({ default: 'jira' }), ...upstreamFields },
+  { additionalProperties: false, description: 'The one Jira or Confluence that restgate forwards to (or `products` for several)' },
+)
+
+const Product = Type.Object(
+  {
+    name: Type.String({
+      pattern: '^[a-z][a-z0-9-]{0,31}$',
+      description: 'Its name in logs and in `directory.product`',
+      ...rule('a lower-case name like jira or wiki (letters, digits, -)'),
+    }),
+    type: ProductType(),
+    ...upstreamFields,
   },
-  { additionalProperties: false, description: 'The Jira or Confluence that restgate forwards to' },
+  { additionalProperties: false },
 )
 
 const Identity = Type.Object(
@@ -226,7 +294,15 @@ const Store = Type.Object(
           name: Type.Optional(NonEmpty({ description: 'Sentinel master name' })),
           cluster: Type.Optional(Type.Array(HostPort, { minItems: 1, description: 'Redis Cluster nodes to start from' })),
           username: Type.Optional(Type.String({ description: 'Redis ACL user name' })),
-          password: Type.Optional(Type.String({ description: 'Redis password (write `${VAR}` and keep it in the environment)' })),
+          password: Type.Optional(Type.String({ description: 'Redis password (write `${VAR}` and keep it in the environment, or use `passwordFile`)' })),
+          passwordFile: Type.Optional(
+            FilePath("A file holding the Redis password (a container or systemd secret): its text, less one final newline, read at start"),
+          ),
+          sentinelUsername: Type.Optional(Type.String({ description: 'With `sentinels`: the ACL user name restgate gives the Sentinels' })),
+          sentinelPassword: Type.Optional(
+            Type.String({ description: 'With `sentinels`: the password of the Sentinels themselves (their `requirepass`); the master\'s is `password`' }),
+          ),
+          sentinelPasswordFile: Type.Optional(FilePath('With `sentinels`: a file holding the Sentinels\' password, read like `passwordFile`')),
           db: Type.Optional(Type.Integer({ minimum: 0, maximum: 15, description: 'Database number', ...rule('an integer 0-15') })),
           keyPrefix: Type.String({ default: 'restgate:', description: 'Prefix of every key, to share a Redis' }),
           // A confirmed write is on this many replicas (WAIT) before its 2xx. No default here, because the
@@ -268,9 +344,12 @@ const Directory = Type.Object(
   {
     source: Type.Union([Type.Literal('static'), Type.Literal('upstream')], {
       default: 'static',
-      description: "Where a user's groups come from: `static` (`directory.groups`) or `upstream` (Jira, plus `directory.groups`)",
+      description: "Where a user's groups come from: `static` (`directory.groups`) or `upstream` (the product's own, plus `directory.groups`)",
       ...rule('"static" or "upstream"'),
     }),
+    product: Type.Optional(
+      NonEmpty({ description: 'With `source: upstream` and several products: the one whose REST answers for groups (default: the first)' }),
+    ),
     admins: Type.Object(
       {
         users: Names({ description: 'Administrators by user name' }),
@@ -330,7 +409,9 @@ const PrincipalRule = Type.Object(
 const Kerberos = Type.Object(
   {
     enabled: Type.Boolean({ default: false, description: 'Accept `Authorization: Negotiate` and send Negotiate challenges' }),
-    keytab: Type.Optional(FilePath('The keytab file (required when enabled); read again on every reload')),
+    keytab: Type.Optional(
+      FilePath('The keytab file (default: the file `$KRB5_KTNAME` names, as libkrb5 reads it; one of the two is required when enabled); read again on every reload'),
+    ),
     servicePrincipal: Type.String({
       default: '',
       pattern: '^$|^[^@\\s]+@[^@\\s]+$',
@@ -344,7 +425,7 @@ const Kerberos = Type.Object(
       description: 'Ordered rules on the whole principal; the first that matches gives the user name instead of `stripRealm`',
     }),
     lowercase: Type.Boolean({ default: false, description: 'Lower-case the user name' }),
-    paths: Globs(['/rest/**'], { description: 'Where Kerberos applies (globs on the canonical path)' }),
+    paths: Globs(['/rest/**'], { description: 'Where Kerberos applies (globs on the canonical path within each product\'s context path: `/rest/**` covers `/jira/rest/...`)' }),
     excludePaths: Globs([], { description: 'Where it does not, within `paths`' }),
     networks: Networks,
     excludeUserAgents: Type.Array(UserAgentRule, {
@@ -354,7 +435,7 @@ const Kerberos = Type.Object(
     replayCacheDir: Type.Optional(
       NonEmpty({ restart: true, description: "MIT's replay cache directory (default: `$KRB5RCACHEDIR`, else `krb5-rcache` beside `store.path`)" }),
     ),
-    sessions: Type.Boolean({ default: false, description: 'Set the restgate session cookie after a handshake' }),
+    sessions: Type.Boolean({ default: false, description: 'Set the restgate session cookie after a handshake (needs `sessions.enabled`)' }),
   },
   { additionalProperties: false, default: {}, description: 'SPNEGO (Kerberos) for REST' },
 )
@@ -364,7 +445,7 @@ const ApiTokens = Type.Object(
     enabled: Type.Boolean({ default: true, description: 'Accept and issue API tokens' }),
     basic: Type.Boolean({ default: true, description: 'Accept a token as the Basic password (`curl -u alice:TOKEN`)' }),
     bearer: Type.Boolean({ default: true, description: 'Accept `Authorization: Bearer TOKEN` (other Bearer values pass to Jira)' }),
-    paths: Globs(['/rest/**'], { description: 'Where tokens count (add globs for tokens on non-REST URLs); a token elsewhere is refused' }),
+    paths: Globs(['/rest/**'], { description: 'Where tokens count, within each product\'s context path (add globs for tokens on non-REST URLs); a token elsewhere is refused' }),
     networks: Networks,
     creators: Type.Object(
       { groups: Names({ description: 'Who may hold tokens besides admins; empty means everyone' }) },
@@ -468,11 +549,23 @@ const TokenPage = Type.Object(
       default: '/restgate/tokens',
       pattern: '^(/[A-Za-z0-9._~-]+)+$',
       restart: true,
-      description: 'Where the page is served (not under `/rest/`)',
+      description: "Where the page is served, under each product's context path (not under `/rest/`)",
       ...rule('an absolute path like /restgate/tokens'),
     }),
   },
   { additionalProperties: false, default: {}, description: 'The self-service token page' },
+)
+
+const ForwardAuth = Type.Object(
+  {
+    enabled: Type.Boolean({
+      default: false,
+      restart: true,
+      description:
+        'Answer auth requests at `/restgate/auth` (nginx `auth_request`, Traefik ForwardAuth, Envoy `ext_authz`), only from the front proxies in `server.trustedProxies`',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'restgate beside nginx, Traefik or Envoy: the forward-auth endpoint' },
 )
 
 const Logging = Type.Object(
@@ -492,7 +585,15 @@ const PassOrDeny = (def: 'passthrough' | 'deny', description: string) =>
 export const ConfigSchema = Type.Object(
   {
     server: Server,
-    upstream: Upstream,
+    upstream: Type.Optional(Upstream),
+    products: Type.Optional(
+      Type.Array(Product, {
+        minItems: 1,
+        restart: true,
+        description:
+          'Several products behind one restgate (Jira at `/jira`, Confluence at `/confluence`), in place of `upstream`: each its own upstream and context path, one policy and one store',
+      }),
+    ),
     identity: Identity,
     store: Store,
     directory: Directory,
@@ -504,6 +605,7 @@ export const ConfigSchema = Type.Object(
     lockout: Lockout,
     snapshots: Snapshots,
     tokenPage: TokenPage,
+    forwardAuth: ForwardAuth,
     logging: Logging,
   },
   { additionalProperties: false },

@@ -1,7 +1,8 @@
-// `directory.source: upstream`: a user's groups are asked of Jira itself, as Jira sees that user:
-// GET /rest/api/2/myself?expand=groups with restgate's identity headers (and the signed assertion when
-// configured, or signed with OAuth as that user when identity.oauth is set), the same credentials a forwarded
-// request of that user carries. Answers are cached per user for
+// `directory.source: upstream`: a user's groups are asked of the product itself (directory.product, by
+// default the first), as it sees that user. Jira: GET <context path>/rest/api/2/myself?expand=groups;
+// Confluence: GET /rest/api/user/current (it must name the user) then /rest/api/user/memberof. Both with
+// restgate's identity headers (and the signed assertion when configured, or signed with OAuth as that
+// user when identity.oauth is set), the same credentials a forwarded request of that user carries. Answers are cached per user for
 // directory.cacheSeconds. When Jira cannot answer (down, 5xx, timeout, garbage), the last good answer is
 // used for directory.graceSeconds more; past that the user has no upstream groups, so group-gated actions
 // are refused. A clear "not this user" from Jira (401, 403, 404) counts as an answer with no groups:
@@ -17,14 +18,22 @@ import type { Upstream } from '../upstream/pool.js'
 import type { OAuthSigner } from '../upstream/oauth-box.js'
 import { BoundedCache, freshness, type CacheEntry } from './cache.js'
 import { parseMyself } from './jira-myself.js'
+import { parseCurrentUser, parseMemberOf } from './confluence-user.js'
+import type { ProductRef } from '../model/product.js'
 import { isAdminOf, staticGroupsOf, type Directory } from './static.js'
 
 export const MYSELF_PATH = '/rest/api/2/myself?expand=groups'
+export const CONFLUENCE_CURRENT_PATH = '/rest/api/user/current'
+/** Confluence pages group memberships; this many pages at most (2,000 groups), then the list is partial. */
+const MEMBEROF_LIMIT = 200
+const MEMBEROF_PAGES = 10
 /** Sent in identity.methodHeader on lookups, so Jira's logs tell them from the user's own requests. */
 export const DIRECTORY_METHOD = 'directory'
 
 export interface UpstreamDirectoryDeps {
   readonly client: Upstream
+  /** The product asked (its type picks the REST calls, its context path prefixes them); Jira at / by default. */
+  readonly product?: ProductRef
   readonly clock: Clock
   readonly logger: Logger
   readonly signer?: IdentitySigner
@@ -69,56 +78,83 @@ export function createUpstreamDirectory(deps: UpstreamDirectoryDeps): UpstreamDi
   const retryMs = deps.retryMs ?? 5_000
   const maxTimeoutMs = deps.timeoutMs ?? 5_000
 
-  async function ask(user: string, policy: Policy): Promise<Lookup> {
+  const product: ProductRef = deps.product ?? { name: 'jira', type: 'jira', contextPath: '' }
+  const base = product.contextPath
+  const who = product.type === 'confluence' ? 'Confluence' : 'Jira'
+
+  /** GET as the user: 200 with a JSON body, or the Lookup that ends the question. */
+  async function get(path: string, user: string, policy: Policy): Promise<{ body: unknown } | Lookup> {
     const id = policy.config.identity
     const headers: Record<string, string> = {
       accept: 'application/json',
       [id.userHeader]: user,
       [id.methodHeader]: DIRECTORY_METHOD,
     }
-    let path = MYSELF_PATH
+    let target = base + path
     if (id.oauth !== undefined && deps.oauth !== undefined) {
-      const signed = await deps.oauth.sign(user, { method: 'GET', target: MYSELF_PATH })
-      // MYSELF_PATH carries no OAuth parameter, so there is nothing to clash with.
-      if ('clash' in signed) throw new Error(`cannot sign ${MYSELF_PATH}: ${signed.clash}`)
-      path = signed.target
+      const signed = await deps.oauth.sign(user, { method: 'GET', target })
+      // restgate's own lookup paths carry no OAuth parameter, so there is nothing to clash with.
+      if ('clash' in signed) throw new Error(`cannot sign ${target}: ${signed.clash}`)
+      target = signed.target
       headers['authorization'] = signed.authorization
     }
     if (id.signing !== undefined && deps.signer !== undefined) {
-      headers[id.signing.header] = deps.signer.sign(user, DIRECTORY_METHOD, { method: 'GET', target: path })
+      headers[id.signing.header] = deps.signer.sign(user, DIRECTORY_METHOD, { method: 'GET', target })
     }
-    const timeout = Math.min(policy.durations.upstreamTimeoutMs, maxTimeoutMs)
+    const productTimeout = policy.products.get(product.name)?.timeoutMs ?? maxTimeoutMs
+    const timeout = Math.min(productTimeout, maxTimeoutMs)
     try {
-      const res = await client.pool.request({
-        method: 'GET',
-        path,
-        headers,
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-      })
+      const res = await client.pool.request({ method: 'GET', path: target, headers, headersTimeout: timeout, bodyTimeout: timeout })
       const status = res.statusCode
       if (status !== 200) {
         await res.body.dump()
-        const reason = `Jira answered ${status}`
+        const reason = `${who} answered ${status}`
         // 408 and 429 say "not now", not "not this user".
         if (status >= 400 && status < 500 && status !== 408 && status !== 429) return { kind: 'refused', reason }
         return { kind: 'outage', reason }
       }
-      let body: unknown
       try {
-        body = await readJson(res.body, MAX_BODY_BYTES)
+        return { body: await readJson(res.body, MAX_BODY_BYTES) }
       } catch (err) {
         return { kind: 'outage', reason: `unreadable answer: ${(err as Error).message}` }
       }
-      const parsed = parseMyself(body, user)
-      if (!parsed.ok) return { kind: 'outage', reason: parsed.reason }
-      if (parsed.partial) logger.warn({ user, groups: parsed.groups.length }, 'directory: Jira listed only part of the groups')
-      return { kind: 'answer', groups: parsed.groups }
     } catch (err) {
       const e = err as Error & { code?: string }
       return { kind: 'outage', reason: e.code ?? e.message }
     }
   }
+
+  async function askJira(user: string, policy: Policy): Promise<Lookup> {
+    const got = await get(MYSELF_PATH, user, policy)
+    if ('kind' in got) return got
+    const parsed = parseMyself(got.body, user)
+    if (!parsed.ok) return { kind: 'outage', reason: parsed.reason }
+    if (parsed.partial) logger.warn({ user, groups: parsed.groups.length }, 'directory: Jira listed only part of the groups')
+    return { kind: 'answer', groups: parsed.groups }
+  }
+
+  async function askConfluence(user: string, policy: Policy): Promise<Lookup> {
+    // memberof answers for any user name it is given: first make sure Confluence reads the headers as this user.
+    const current = await get(CONFLUENCE_CURRENT_PATH, user, policy)
+    if ('kind' in current) return current
+    const who = parseCurrentUser(current.body)
+    if (!who.ok) return { kind: 'outage', reason: who.reason }
+    if (who.username.toLowerCase() !== user.toLowerCase()) return { kind: 'outage', reason: 'the answer is about another user' }
+    const groups: string[] = []
+    for (let page = 0; page < MEMBEROF_PAGES; page++) {
+      const path = `/rest/api/user/memberof?username=${encodeURIComponent(user)}&start=${page * MEMBEROF_LIMIT}&limit=${MEMBEROF_LIMIT}`
+      const got = await get(path, user, policy)
+      if ('kind' in got) return got
+      const parsed = parseMemberOf(got.body, MEMBEROF_LIMIT)
+      if (!parsed.ok) return { kind: 'outage', reason: parsed.reason }
+      groups.push(...parsed.groups)
+      if (!parsed.more) return { kind: 'answer', groups }
+    }
+    logger.warn({ user, groups: groups.length }, 'directory: Confluence listed only part of the groups')
+    return { kind: 'answer', groups }
+  }
+
+  const ask = product.type === 'confluence' ? askConfluence : askJira
 
   /** What to use when Jira cannot be asked now: the last good answer within grace, else nothing. */
   function fallback(user: string, entry: CacheEntry | undefined, policy: Policy, now: number, reason: string): readonly string[] {

@@ -6,6 +6,7 @@ import type { Logger } from 'pino'
 import { rgError, type RgError } from '../errors.js'
 import type { Clock } from '../clock.js'
 import type { Policy } from '../policy/compile.js'
+import type { Metrics } from '../observability/metrics.js'
 import { StoreUnavailableError, type CounterState, type Store } from '../store/types.js'
 import { auditLogger } from '../observability/logger.js'
 import { ipCounterKey, isLocked, lockedOut, userCounterKey } from './decide.js'
@@ -13,8 +14,11 @@ import { ipCounterKey, isLocked, lockedOut, userCounterKey } from './decide.js'
 export interface LockoutService {
   /** The 403 to answer when the user or the address is locked out; undefined when the attempt may go on. */
   check(user: string | undefined, ip: string, policy: Policy): Promise<RgError | undefined>
-  /** Counts a failed attempt; resolves to a 503 RgError when it could not be counted. */
-  fail(user: string | undefined, ip: string, policy: Policy): Promise<RgError | undefined>
+  /**
+   * Counts a failed attempt; resolves to a 503 RgError when it could not be counted. `reqId`: the request
+   * whose failure started a lockout, for the audit line.
+   */
+  fail(user: string | undefined, ip: string, policy: Policy, reqId?: string): Promise<RgError | undefined>
   /**
    * A successful login clears its own address's counter only: the user's counter keeps failures made from
    * elsewhere (a login by the real user must not hand a guesser at another address fresh attempts).
@@ -23,7 +27,7 @@ export interface LockoutService {
   /** The user's counter, or null when there is none in force. */
   status(user: string): Promise<CounterState | null>
   /** Clears a user's lockout (and optionally an address's); true when there was a counter in force. */
-  clear(user: string, ip: string | undefined, actor: string): Promise<boolean>
+  clear(user: string, ip: string | undefined, actor: string, reqId?: string): Promise<boolean>
 }
 
 /** The lockout's slice of the store: fixed-window counters, nothing else. */
@@ -33,6 +37,8 @@ export interface LockoutOptions {
   readonly store: LockoutStore
   readonly clock: Clock
   readonly logger: Logger
+  /** restgate_lockout_events_total: lockouts started, attempts refused while locked out, lockouts cleared. */
+  readonly metrics?: Pick<Metrics, 'lockoutEvents'>
 }
 
 function unavailable(logger: Logger, err: unknown, what: string): RgError {
@@ -43,6 +49,7 @@ function unavailable(logger: Logger, err: unknown, what: string): RgError {
 
 export function createLockoutService(options: LockoutOptions): LockoutService {
   const { store, clock, logger } = options
+  const events = options.metrics?.lockoutEvents
   const audit = auditLogger(logger)
 
   return {
@@ -61,10 +68,12 @@ export function createLockoutService(options: LockoutOptions): LockoutService {
       }
       let resetAt = 0
       for (const c of counters) if (isLocked(c, cfg.maxFailures, now)) resetAt = Math.max(resetAt, c!.resetAt)
-      return resetAt === 0 ? undefined : lockedOut(resetAt, now)
+      if (resetAt === 0) return undefined
+      events?.inc({ event: 'refused' })
+      return lockedOut(resetAt, now)
     },
 
-    async fail(user, ip, policy) {
+    async fail(user, ip, policy, reqId) {
       const cfg = policy.config.lockout
       if (!cfg.enabled) return undefined
       const now = clock.now()
@@ -76,10 +85,12 @@ export function createLockoutService(options: LockoutOptions): LockoutService {
         ])
         // Logged once, on the failure that reaches the limit.
         if (byUser !== null && byUser.count === cfg.maxFailures) {
-          audit.warn({ event: 'lockout.start', user, ip, until: byUser.resetAt }, `lockout.start for user ${user}`)
+          events?.inc({ event: 'start' })
+          audit.warn({ event: 'lockout.start', user, ip, until: byUser.resetAt, reqId }, `lockout.start for user ${user}`)
         }
         if (byIp.count === cfg.maxFailures) {
-          audit.warn({ event: 'lockout.start', ip, user, until: byIp.resetAt }, `lockout.start for address ${ip}`)
+          events?.inc({ event: 'start' })
+          audit.warn({ event: 'lockout.start', ip, user, until: byIp.resetAt, reqId }, `lockout.start for address ${ip}`)
         }
       } catch (err) {
         return unavailable(logger, err, 'count')
@@ -99,13 +110,14 @@ export function createLockoutService(options: LockoutOptions): LockoutService {
 
     status: (user) => store.getCounter(userCounterKey(user), clock.now()),
 
-    async clear(user, ip, actor) {
+    async clear(user, ip, actor, reqId) {
       const now = clock.now()
       const had = await store.getCounter(userCounterKey(user), now)
       const hadIp = ip === undefined ? null : await store.getCounter(ipCounterKey(ip), now)
       await store.resetCounter(userCounterKey(user))
       if (ip !== undefined) await store.resetCounter(ipCounterKey(ip))
-      audit.info({ event: 'lockout.clear', user, ip, actor, failures: had?.count ?? 0 }, `lockout.clear for ${user} by ${actor}`)
+      events?.inc({ event: 'clear' })
+      audit.info({ event: 'lockout.clear', user, ip, actor, failures: had?.count ?? 0, reqId }, `lockout.clear for ${user} by ${actor}`)
       return had !== null || hadIp !== null
     },
   }

@@ -37,6 +37,11 @@ export function parseCidr(text: string): Range {
   return [addr, bits]
 }
 
+/** Addresses whose answer a set remembers before it starts again: more clients than that cost a parse each. */
+const MEMO_ENTRIES = 4096
+/** The longest text form of an address (IPv4-mapped IPv6). */
+const MAX_ADDRESS_LENGTH = 45
+
 export interface CidrSet {
   readonly empty: boolean
   contains(ip: string): boolean
@@ -51,20 +56,34 @@ export function compileCidrSet(list: readonly string[]): CidrSet {
     else v6.push([addr as ipaddr.IPv6, bits])
   }
   const empty = v4.length === 0 && v6.length === 0
+  // The same few addresses are asked about again and again (a front proxy's, on every request, and more
+  // than once per request): remembered, so each costs one parse, not one per question. Bounded.
+  const answers = new Map<string, boolean>()
+  const match = (ip: string): boolean => {
+    const addr = parseIp(ip)
+    if (!addr) return false
+    if (addr.kind() === 'ipv4') {
+      const a = addr as ipaddr.IPv4
+      for (const r of v4) if (a.match(r)) return true
+    } else {
+      const a = addr as ipaddr.IPv6
+      for (const r of v6) if (a.match(r)) return true
+    }
+    return false
+  }
   return {
     empty,
     contains(ip: string): boolean {
       if (empty) return false
-      const addr = parseIp(ip)
-      if (!addr) return false
-      if (addr.kind() === 'ipv4') {
-        const a = addr as ipaddr.IPv4
-        for (const r of v4) if (a.match(r)) return true
-      } else {
-        const a = addr as ipaddr.IPv6
-        for (const r of v6) if (a.match(r)) return true
+      // Only what could be an address is remembered: X-Forwarded-For entries are any text a client sent.
+      if (ip.length > MAX_ADDRESS_LENGTH) return match(ip)
+      let known = answers.get(ip)
+      if (known === undefined) {
+        if (answers.size >= MEMO_ENTRIES) answers.clear()
+        known = match(ip)
+        answers.set(ip, known)
       }
-      return false
+      return known
     },
   }
 }

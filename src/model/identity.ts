@@ -17,6 +17,8 @@ export interface Identity {
   readonly tokenPaths?: readonly string[] | null
   /** Set for session logins: the session's store key (a hash, never the cookie value). */
   readonly sessionKey?: string
+  /** When the token or session ends at the latest (epoch ms): an open WebSocket closes then. */
+  readonly expiresAt?: number
 }
 
 /** A login that succeeded: who the caller is, and what restgate took from the request to know it. */

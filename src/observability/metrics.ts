@@ -1,13 +1,29 @@
-// Prometheus metrics, one registry per running restgate (tests run several side by side).
+// Prometheus metrics, one registry per running restgate (tests run several side by side). With
+// server.workers the cluster primary serves the sum of its workers' registries (prom-client's
+// AggregatorRegistry): each metric that is not a sum across processes names its `aggregator`.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { readVersion } from '../version.js'
+
+/** Requests restgate has started and not yet answered; a plain number, read when /metrics is scraped. */
+export interface InFlight {
+  enter(): void
+  leave(): void
+}
 
 export interface Metrics {
   readonly registry: Registry
   readonly requests: Counter<'class' | 'status' | 'auth'>
+  readonly requestsInFlight: InFlight
+  readonly requestDuration: Histogram<'class'>
   readonly upstreamDuration: Histogram<'status'>
   readonly configReloads: Counter<'result'>
   readonly configReloadFailures: Counter
+  /** Unix seconds of the last load or reload that validated (at start-up: the first load). */
+  readonly configLastReloadSuccess: Gauge
+  /** 1 when the last load or reload validated, 0 after a refused one. */
+  readonly configLastReloadSuccessful: Gauge
   readonly authFailures: Counter<'method' | 'code'>
+  readonly lockoutEvents: Counter<'event'>
   readonly kerberosHandshakes: Counter<'outcome'>
   readonly kerberosAcceptDuration: Histogram
   readonly tokenCache: Counter<'result'>
@@ -16,23 +32,61 @@ export interface Metrics {
   readonly storeFailovers: Counter<'kind'>
 }
 
-export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+export interface MetricsOptions {
+  /** Node's process metrics (process_cpu_seconds_total, nodejs_eventloop_lag_seconds, ...); on by default. */
+  readonly defaultMetrics?: boolean
+  /** For restgate_build_info; package.json's by default. */
+  readonly version?: string
+}
+
+/** Seconds: from a cached API token or session (well under a millisecond) to a slow upstream. */
+const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry()
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'restgate_' })
+  // Under their usual names, so stock Node.js dashboards and alerts work unchanged.
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry })
   const registers = [registry]
+  let inFlight = 0
+  new Gauge({
+    name: 'restgate_requests_in_flight',
+    help: 'Requests received and not yet answered (proxied, local or refused)',
+    registers,
+    collect() {
+      this.set(inFlight)
+    },
+  })
+  new Gauge({
+    name: 'restgate_build_info',
+    help: 'Always 1; the labels say which restgate and which Node.js run',
+    labelNames: ['version', 'node_version'],
+    registers,
+    aggregator: 'first',
+  }).set({ version: options.version ?? readVersion(), node_version: process.version }, 1)
   return {
     registry,
     requests: new Counter({
       name: 'restgate_requests_total',
-      help: 'Requests answered, by route class (proxy, api, session, page), status and auth method',
+      help: 'Requests answered, by route class (proxy, api, session, page, auth), status and auth method',
       labelNames: ['class', 'status', 'auth'],
+      registers,
+    }),
+    requestsInFlight: {
+      enter: () => void inFlight++,
+      leave: () => void inFlight--,
+    },
+    requestDuration: new Histogram({
+      name: 'restgate_request_duration_seconds',
+      help: 'Time from receiving a request to the end of its response, by route class',
+      labelNames: ['class'],
+      buckets: DURATION_BUCKETS,
       registers,
     }),
     upstreamDuration: new Histogram({
       name: 'restgate_upstream_duration_seconds',
       help: 'Time from forwarding a request to the upstream response headers',
       labelNames: ['status'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      buckets: DURATION_BUCKETS,
       registers,
     }),
     configReloads: new Counter({
@@ -46,10 +100,29 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       help: 'Policy reloads refused because the new file did not validate',
       registers,
     }),
+    // Across workers the oldest: a worker that missed the last reload shows.
+    configLastReloadSuccess: new Gauge({
+      name: 'restgate_config_last_reload_success_timestamp_seconds',
+      help: 'When the policy file was last loaded or reloaded successfully (Unix seconds)',
+      registers,
+      aggregator: 'min',
+    }),
+    configLastReloadSuccessful: new Gauge({
+      name: 'restgate_config_last_reload_successful',
+      help: 'Whether the last load or reload of the policy file succeeded (1) or was refused (0)',
+      registers,
+      aggregator: 'min',
+    }),
     authFailures: new Counter({
       name: 'restgate_auth_failures_total',
-      help: 'Refused credentials by method and error code',
+      help: 'Refused credentials by the authenticator that refused them (session, api-token, kerberos, jira-password) and error code',
       labelNames: ['method', 'code'],
+      registers,
+    }),
+    lockoutEvents: new Counter({
+      name: 'restgate_lockout_events_total',
+      help: 'Brute-force lockout events: start (a counter reached lockout.maxFailures), refused (an attempt while locked out), clear',
+      labelNames: ['event'],
       registers,
     }),
     kerberosHandshakes: new Counter({

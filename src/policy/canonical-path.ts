@@ -5,8 +5,17 @@
 // See CVE-2020-1938-era path confusion write-ups and Tomcat's RequestUtil.normalize for the reading we match.
 
 export type CanonicalResult =
-  | { ok: true; path: string; query: string }
+  /** `sessionParam`: a well-formed `;jsessionid=<id>` the last segment carried (else ''), forwarded, never decided on. */
+  | { ok: true; path: string; query: string; sessionParam: string }
   | { ok: false; reason: string }
+
+/**
+ * Jira's URL sessions for clients without cookies (`/jira/secure/Dashboard.jspa;jsessionid=0A1B…`, a
+ * Tomcat session id with an optional `.route`): the one path parameter that reaches Tomcat, and only on the
+ * last segment, alone. Rules are still decided on the path without it, and a session id holds no '/', '.'
+ * segment or escape Tomcat could read as path. Every other `;parameter` is removed as before.
+ */
+const SESSION_PARAM = /^;jsessionid=[A-Za-z0-9][A-Za-z0-9._-]{0,255}$/
 
 // RFC 3986 unreserved characters: decoding them never changes the meaning of a URI.
 const UNRESERVED = /[A-Za-z0-9\-._~]/
@@ -55,7 +64,7 @@ function isPlain(path: string): boolean {
 
 /**
  * Turns a raw request target into the canonical path plus the untouched query string (with its '?').
- * Refuses: non-origin-form targets, '#', control characters, NUL (raw or %00), malformed percent escapes,
+ * Refuses: non-origin-form targets, '#' (also inside ';params'), control characters, NUL (raw or %00), malformed percent escapes,
  * encoded '/' or '\' (%2F, %5C), raw '\', empty segments ('//'), and '.'/'..' segments raw or encoded,
  * including ones that only appear after Tomcat strips ';params' ('..;x').
  */
@@ -66,21 +75,29 @@ export function canonicalizePath(target: string): CanonicalResult {
   const query = q === -1 ? '' : target.slice(q)
   if (query.includes('#') || query.includes('\0')) return fail('the query string contains # or NUL')
 
-  if (isPlain(rawPath)) return { ok: true, path: rawPath, query }
+  if (isPlain(rawPath)) return { ok: true, path: rawPath, query, sessionParam: '' }
+  // Checked on the whole path, before `;parameters` are cut off below: a `#` inside one would otherwise
+  // vanish with it, and a target with a fragment has no one reading (clients never send one).
+  if (rawPath.includes('#')) return fail('# in the request target')
 
   const segments = rawPath.split('/')
   // segments[0] is the empty string before the leading '/'
   const out: string[] = ['']
+  let sessionParam = ''
   for (let s = 1; s < segments.length; s++) {
     let seg = segments[s]!
     const last = s === segments.length - 1
     // Tomcat reads ';' as the start of path parameters and drops them from the segment.
     const semi = seg.indexOf(';')
-    if (semi !== -1) seg = seg.slice(0, semi)
+    if (semi !== -1) {
+      if (last && SESSION_PARAM.test(seg.slice(semi))) sessionParam = seg.slice(semi)
+      seg = seg.slice(0, semi)
+    }
 
     if (seg.length === 0) {
-      // a trailing slash is a real, distinct path; any other empty segment is '//' or '/;x/'
-      if (last && semi === -1) {
+      // a trailing slash is a real, distinct path (`/jira/;jsessionid=…` is one too); any other empty
+      // segment is '//' or '/;x/'
+      if (last && (semi === -1 || sessionParam !== '')) {
         out.push('')
         continue
       }
@@ -110,7 +127,6 @@ export function canonicalizePath(target: string): CanonicalResult {
       }
       if (c < 0x21 || c === 0x7f) return fail('control character or space in the path')
       if (c === 0x5c) return fail('backslash in the path')
-      if (c === 0x23) return fail('# in the request target')
       if (c > 0x7e) {
         // Node hands raw bytes over as latin1 characters; encode them so the forwarded bytes are unchanged.
         if (c > 0xff) return fail('non-ASCII character in the path')
@@ -122,5 +138,5 @@ export function canonicalizePath(target: string): CanonicalResult {
     if (decoded === '.' || decoded === '..') return fail('dot segment (., .., %2e) in the path')
     out.push(decoded)
   }
-  return { ok: true, path: out.join('/'), query }
+  return { ok: true, path: out.join('/'), query, sessionParam }
 }

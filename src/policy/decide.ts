@@ -1,6 +1,7 @@
 // Pure decisions on (policy, canonical path, client IP, user agent, credential): which ways of logging in
 // apply here, what happens to a request that no authenticator claimed, and the challenge of every 401
-// restgate sends (the proxy's, the management API's, the token page's, an expired session's).
+// restgate sends (the proxy's, the management API's, the token page's, an expired session's, a refused
+// credential's).
 import type { IncomingHttpHeaders } from 'node:http'
 import { rgError, type RgError } from '../errors.js'
 import { networkAllows } from '../match/cidr.js'
@@ -28,8 +29,13 @@ export function isProtected(p: Policy, path: string): boolean {
   )
 }
 
-function basicAccepted(p: Policy, path: string): boolean {
-  return (tokensApply(p, path) && p.config.apiTokens.basic) || p.config.passwords === 'passthrough'
+/** Where Basic is worth offering to a script on a forwarded path: a token as the password, or Jira's own password. */
+export function basicAccepted(p: Policy, path: string): boolean {
+  return tokensAcceptBasic(p, path) || p.config.passwords === 'passthrough'
+}
+
+function tokensAcceptBasic(p: Policy, path: string): boolean {
+  return tokensApply(p, path) && p.config.apiTokens.basic
 }
 
 export interface UnclaimedRequest {
@@ -53,16 +59,17 @@ export function decideUnclaimed(p: Policy, r: UnclaimedRequest): UnclaimedDecisi
     // A credential restgate does not own (a Jira password, a Jira personal access token) goes to Jira
     // untouched, unless passwords are switched off on protected paths.
     if (r.authScheme === 'basic' && p.config.passwords === 'deny' && isProtected(p, r.path)) {
-      return { action: 'deny', error: rgError('RG_ERR_PASSWORDS_DISABLED') }
+      // The message says to send a token as the password: Basic is offered where that works.
+      const challenge = { 'www-authenticate': challenges(p, r, tokensAcceptBasic(p, r.path)) }
+      return { action: 'deny', error: rgError('RG_ERR_PASSWORDS_DISABLED', undefined, challenge) }
     }
     // Any other scheme (Negotiate where restgate does not do Kerberos: an excluded network; an unknown
     // scheme) Jira ignores and serves the request anonymously: where anonymous access is denied, such a
     // header must count as no credential, or adding one would be a way around `anonymous: deny`.
     if (JIRA_CHECKED_SCHEMES.has(r.authScheme) || !denyAnonymous) return PASS
   }
-  const negotiate = kerberosChallenges(p, r.path, r.ip, r.userAgent)
-  if (!negotiate && !denyAnonymous) return PASS
-  return { action: 'deny', error: unauthenticated(p, negotiate, basicAccepted(p, r.path)) }
+  if (!kerberosChallenges(p, r.path, r.ip, r.userAgent) && !denyAnonymous) return PASS
+  return { action: 'deny', error: unauthenticated(p, r, basicAccepted(p, r.path)) }
 }
 
 /** Where a challenge is sent from: the canonical path, the client IP, the user agent. */
@@ -70,13 +77,36 @@ export interface ChallengeRequest {
   readonly path: string
   readonly ip: string
   readonly userAgent: string | undefined
+  /** Lower-case scheme of the credential this 401 refuses, if it refuses one. */
+  readonly refusedScheme?: string
 }
 
-function unauthenticated(p: Policy, negotiate: boolean, basic: boolean, message?: string): RgError {
-  const challenges: string[] = []
-  if (negotiate) challenges.push('Negotiate')
-  if (basic) challenges.push(`Basic realm="${p.config.server.realm}"`)
-  return rgError('RG_ERR_UNAUTHENTICATED', message, challenges.length > 0 ? { 'www-authenticate': challenges } : undefined)
+/**
+ * The challenges of every 401 restgate sends, never none (RFC 9110 §15.5.2 requires at least one):
+ * Negotiate where Kerberos challenges, or where the refused credential was a Negotiate token on a Kerberos
+ * path (the client does Kerberos, whatever its user agent); Basic when `basic`; and when neither applies,
+ * Bearer, which names the realm and which no browser answers with a password dialog.
+ */
+export function challenges(p: Policy, r: ChallengeRequest, basic: boolean): string[] {
+  const out: string[] = []
+  const negotiate =
+    kerberosChallenges(p, r.path, r.ip, r.userAgent) || (r.refusedScheme === 'negotiate' && kerberosApplies(p, r.path, r.ip))
+  if (negotiate) out.push('Negotiate')
+  if (basic) out.push(`Basic realm="${p.config.server.realm}"`)
+  if (out.length === 0) out.push(browserSafeChallenge(p))
+  return out
+}
+
+/**
+ * The challenge for a 401 that a browser must not answer by itself (a page's own script): Bearer names the
+ * realm, and no browser answers it with a password dialog or a Kerberos handshake.
+ */
+export function browserSafeChallenge(p: Policy): string {
+  return `Bearer realm="${p.config.server.realm}"`
+}
+
+function unauthenticated(p: Policy, r: ChallengeRequest, basic: boolean, message?: string): RgError {
+  return rgError('RG_ERR_UNAUTHENTICATED', message, { 'www-authenticate': challenges(p, r, basic) })
 }
 
 /**
@@ -85,15 +115,15 @@ function unauthenticated(p: Policy, negotiate: boolean, basic: boolean, message?
  * answer it with a token or a Jira password; a page's own script must not be offered it, see fromPageScript).
  */
 export function identityRequired(p: Policy, r: ChallengeRequest, offerBasic: boolean, message?: string): RgError {
-  return unauthenticated(p, kerberosChallenges(p, r.path, r.ip, r.userAgent), offerBasic, message)
+  return unauthenticated(p, r, offerBasic, message)
 }
 
 /**
- * Negotiate alone, where Kerberos challenges: for a 401 that a Kerberos ticket answers at once (an expired
- * session cookie), and never with Basic, which a browser would answer with its password dialog.
+ * Never Basic, which a browser would answer with its password dialog: Negotiate where Kerberos challenges
+ * (for a 401 that a Kerberos ticket answers at once, an expired session cookie), else the Bearer fallback.
  */
-export function negotiateChallenge(p: Policy, r: ChallengeRequest): Record<string, string> | undefined {
-  return kerberosChallenges(p, r.path, r.ip, r.userAgent) ? { 'www-authenticate': 'Negotiate' } : undefined
+export function negotiateChallenge(p: Policy, r: ChallengeRequest): Record<string, string[]> {
+  return { 'www-authenticate': challenges(p, r, false) }
 }
 
 /**

@@ -18,8 +18,33 @@ const HOP_BY_HOP = new Set([
   'http2-settings',
 ])
 
-/** Request headers restgate always sets itself from what it saw, so client copies are dropped. */
-const FORWARDING = new Set(['host', 'expect', 'forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-real-ip'])
+/**
+ * Request headers restgate always sets itself from what it saw, so client copies are dropped; X-Request-Id
+ * is restgate's own (accepted from a trusted proxy only, http/request-id.ts) and added back below.
+ */
+const FORWARDING = new Set([
+  'host',
+  'expect',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-real-ip',
+  'x-request-id',
+])
+
+/**
+ * Headers that some stacks read as the request's real URL instead of the request line: IIS URL Rewrite and
+ * ASP.NET, Symfony and Zend Framework until CVE-2018-14773 / ZF2018-01 (Yii, and some Java filters written
+ * for IIS front ends, the same). restgate decides on the request line's canonical path; a component behind
+ * it that honoured one of these would serve another URL than the one the rules were checked on. Jira
+ * ignores them, so nothing is lost by never forwarding a client's copy.
+ */
+const URL_OVERRIDES = new Set(['x-original-url', 'x-rewrite-url'])
+
+/** Every request header a client copy of which never goes upstream, whatever the policy: one lookup each. */
+const NEVER_FORWARDED: ReadonlySet<string> = new Set([...HOP_BY_HOP, ...FORWARDING, ...URL_OVERRIDES])
 
 /** Lower-cased names listed in Connection header values. */
 export function connectionTokens(values: readonly string[]): Set<string> | null {
@@ -46,6 +71,11 @@ export interface UpstreamHeaderOptions {
   readonly forwardedFor: string
   readonly forwardedProto: string
   readonly forwardedHost: string | undefined
+  readonly forwardedPort?: string
+  /** An upgrade restgate passes on (a WebSocket): `Upgrade` and `Connection: upgrade` go upstream. */
+  readonly keepUpgrade?: boolean
+  /** This request's id (X-Request-Id), for the upstream's own logs. */
+  readonly requestId: string
   /** Identity headers to add, as [name, value] pairs, after every removal. */
   readonly add: readonly string[]
 }
@@ -66,7 +96,7 @@ export function buildUpstreamHeaders(rawHeaders: readonly string[], opts: Upstre
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!
     const lower = normalizeHeaderName(name)
-    if (HOP_BY_HOP.has(lower) || FORWARDING.has(lower) || opts.identityHeaders.has(lower)) continue
+    if (NEVER_FORWARDED.has(lower) || opts.identityHeaders.has(lower)) continue
     if (named !== null && named.has(lower)) continue
     if (lower === 'authorization' && opts.dropAuthorization) continue
     let value = rawHeaders[i + 1]!
@@ -80,6 +110,10 @@ export function buildUpstreamHeaders(rawHeaders: readonly string[], opts: Upstre
   if (opts.host !== undefined) out.push('host', opts.host)
   out.push('x-forwarded-for', opts.forwardedFor, 'x-forwarded-proto', opts.forwardedProto)
   if (opts.forwardedHost !== undefined) out.push('x-forwarded-host', opts.forwardedHost)
+  if (opts.forwardedPort !== undefined) out.push('x-forwarded-port', opts.forwardedPort)
+  // Only the one token restgate checked (websocket): never a client's `Upgrade: websocket, h2c`.
+  if (opts.keepUpgrade === true) out.push('connection', 'upgrade', 'upgrade', 'websocket')
+  out.push('x-request-id', opts.requestId)
   for (let i = 0; i < opts.add.length; i++) out.push(opts.add[i]!)
   return out
 }
@@ -116,4 +150,36 @@ export function buildClientHeaders(
     out[key] = value
   }
   return out
+}
+
+/**
+ * A Location that points at the upstream's own origin (a Tomcat without proxyName builds absolute links
+ * from the Host restgate sent) rewritten to the origin the client used; any other Location is left alone.
+ * Only the origin changes: the product is served under the same path as its upstream.
+ */
+export function rewriteLocation(location: string, upstreamOrigin: string, frontOrigin: string): string {
+  const n = upstreamOrigin.length
+  if (location.length < n || location.slice(0, n).toLowerCase() !== upstreamOrigin.toLowerCase()) return location
+  const next = location.charAt(n)
+  // `http://jira:8080` must not match `http://jira:80801/` or `http://jira:8080.evil/`.
+  if (next !== '' && next !== '/' && next !== '?' && next !== '#') return location
+  return frontOrigin + location.slice(n)
+}
+
+/** `out` with `extra` (a login's Set-Cookie, a mutual-auth token) appended after any the upstream sent. */
+export function appendHeaders(
+  out: Record<string, string | string[]>,
+  extra: Readonly<Record<string, string | readonly string[]>> | undefined,
+): Record<string, string | string[]> {
+  if (extra === undefined) return out
+  for (const name in extra) {
+    const have = out[name]
+    const add = extra[name]!
+    out[name] = have === undefined ? (add as string | string[]) : [...toList(have), ...toList(add)]
+  }
+  return out
+}
+
+function toList(v: string | readonly string[]): string[] {
+  return typeof v === 'string' ? [v] : [...v]
 }

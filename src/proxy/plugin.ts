@@ -2,40 +2,19 @@
 // stream through untouched; the handler strips what the upstream must not see, adds identity and forwards.
 import type { IncomingMessage } from 'node:http'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { Gate } from '../auth/hook.js'
-import type { CidrSet } from '../match/cidr.js'
 import { rgError } from '../errors.js'
 import { sendError } from '../http/reply.js'
-import type { Metrics } from '../observability/metrics.js'
-import { buildUpstreamHeaders } from './headers.js'
 import { forward, hasBody } from './forward.js'
 import { FORM_BODY_LIMIT, isFormUrlencoded, readBody } from './form-body.js'
-import { identityHeaderValues, type IdentitySigner } from '../upstream/identity.js'
-import type { Upstream } from '../upstream/pool.js'
-import type { OAuthSigner } from '../upstream/oauth-box.js'
 import { parseForm } from '../upstream/oauth1.js'
-import type { Directory } from '../directory/static.js'
 import { createGroupsHook } from '../directory/groups-hook.js'
+import { forwardTarget } from '../http/canonical.js'
+import { frontOrigin } from '../http/front.js'
+import { upgradeOf } from '../http/upgrade.js'
+import { upstreamHeadersFor, type ProxyPluginOptions } from './options.js'
+import { openTunnel } from './tunnel.js'
 
-export interface ProxyPluginOptions {
-  readonly upstream: Upstream
-  /** The proxy chain's gate (scope `forward`), shared with the session resource. */
-  readonly gate: Gate
-  readonly trustedProxies: CidrSet
-  readonly metrics: Metrics
-  readonly signer: IdentitySigner | undefined
-  /** Signs requests restgate authenticated when the policy sets identity.oauth. */
-  readonly oauth?: OAuthSigner
-  /** Name of restgate's session cookie, removed from the Cookie header sent upstream. */
-  readonly sessionCookie: () => string | undefined
-  /** Looks up the caller's groups when the policy sends identity.groupsHeader. */
-  readonly directory?: Directory
-}
-
-function peerAddress(request: FastifyRequest): string {
-  const a = request.socket.remoteAddress ?? ''
-  return a.startsWith('::ffff:') ? a.slice(7) : a
-}
+export type { ProxyPluginOptions } from './options.js'
 
 export interface ForwardHooks {
   /** Told the upstream's status for each forwarded request (the session login counts refused passwords). */
@@ -43,33 +22,13 @@ export interface ForwardHooks {
 }
 
 export function createForwardHandler(opts: ProxyPluginOptions, hooks: ForwardHooks = {}) {
-  const { upstream, trustedProxies, metrics, signer, oauth } = opts
+  const { upstream, metrics, oauth } = opts
   const onUpstreamStatus = hooks.onUpstreamStatus
 
   /** Forwards with `target` as the request target and, when OAuth signed it, restgate's Authorization. */
   function send(request: FastifyRequest, reply: FastifyReply, target: string, authorization: string | undefined, body: IncomingMessage | Buffer | null): void {
     const state = request.rg
-    const policy = state.policy
-    const auth = state.auth
-    const raw = request.raw
-    const peer = peerAddress(request)
-    const clientXff = request.headers['x-forwarded-for']
-    const forwardedFor =
-      clientXff !== undefined && clientXff.length > 0 && trustedProxies.contains(peer) ? `${clientXff}, ${peer}` : peer
-    const add = auth === null ? [] : identityHeaderValues(policy.config.identity, auth.identity, signer, { method: request.method, target })
-    if (authorization !== undefined) add.push('authorization', authorization)
-    const headers = buildUpstreamHeaders(raw.rawHeaders, {
-      identityHeaders: policy.identityHeaders,
-      // Whenever restgate vouches for the caller, Jira sees no other credential: a session that won over an
-      // Authorization header must not forward that header as a second identity.
-      dropAuthorization: auth !== null,
-      dropCookie: opts.sessionCookie(),
-      host: policy.config.upstream.preserveHost ? request.headers.host : undefined,
-      forwardedFor,
-      forwardedProto: request.protocol,
-      forwardedHost: request.host,
-      add,
-    })
+    const headers = upstreamHeadersFor(request, opts, { target, authorization })
     reply.hijack()
     forward(reply.raw, {
       upstream,
@@ -77,14 +36,22 @@ export function createForwardHandler(opts: ProxyPluginOptions, hooks: ForwardHoo
       path: target,
       headers,
       body,
-      timeoutMs: policy.durations.upstreamTimeoutMs,
-      responseHeaders: auth?.responseHeaders,
+      timeoutMs: (state.product ?? opts.product).timeoutMs,
+      queue: (state.product ?? opts.product).queue,
+      requestId: request.id,
+      responseHeaders: state.auth?.responseHeaders,
+      // nginx's `proxy_redirect default`: a Tomcat without proxyName links to its own origin; the client
+      // is sent to the same path at the address it used. Paths need no rewriting: they are the same here.
+      location: { upstreamOrigin: upstream.origin, frontOrigin: frontOrigin(state.front) },
       onResponse: (status, ns) => {
         metrics.upstreamDuration.observe({ status }, Number(ns) / 1e9)
         onUpstreamStatus?.(request, status)
       },
       onFailure: (err, code) => {
         state.decision = code
+        // A request refused for a busy upstream is in the access line; a line each would flood the log
+        // exactly when the upstream is overloaded.
+        if (code === 'RG_ERR_UPSTREAM_BUSY') return
         request.log.warn({ reqId: request.id, err: { message: err.message, code: (err as { code?: string }).code } }, 'upstream request failed')
       },
     })
@@ -96,7 +63,7 @@ export function createForwardHandler(opts: ProxyPluginOptions, hooks: ForwardHoo
     oauth
       .sign(user, {
         method: request.method,
-        target: request.url,
+        target: forwardTarget(request.raw, request.url),
         formPairs: form === undefined ? undefined : parseForm(form.toString('latin1')),
       })
       .then(
@@ -126,7 +93,7 @@ export function createForwardHandler(opts: ProxyPluginOptions, hooks: ForwardHoo
     const auth = state.auth
     // Never signed: what restgate did not authenticate (anonymous, a Jira password passed through).
     if (auth === null || state.policy.config.identity.oauth === undefined) {
-      send(request, reply, request.url, undefined, body)
+      send(request, reply, forwardTarget(raw, request.url), undefined, body)
       return
     }
     const user = auth.identity.user
@@ -167,7 +134,12 @@ export async function proxyPlugin(app: FastifyInstance, opts: ProxyPluginOptions
   })
   app.addHook('onRequest', opts.gate.hook)
   if (opts.directory !== undefined) app.addHook('onRequest', createGroupsHook(opts.directory))
-  const handler = createForwardHandler(opts)
+  const forwardHandler = createForwardHandler(opts)
+  // A WebSocket handshake passed the same hooks as any request; only what happens next differs.
+  const handler = (request: FastifyRequest, reply: FastifyReply): void | Promise<void> => {
+    const pending = upgradeOf(request.raw)
+    return pending === undefined ? forwardHandler(request, reply) : openTunnel(request, reply, pending, opts, opts.tunnels)
+  }
   app.all('/', handler)
   app.all('/*', handler)
 }

@@ -13,6 +13,7 @@ import { createRuntime, type Runtime, type RuntimeHolder } from './runtime.js'
 import { ConfigSchema, type Config } from '../config/schema.js'
 import { changedPaths } from '../config/diff.js'
 import { changedRestartKeys, keepRestartKeys, restartKeyPaths } from '../config/restart-keys.js'
+import { formChanged } from '../config/products.js'
 import type { PrepareOutcome } from '../config/prepare.js'
 
 export type ReloadOutcome = 'applied' | 'unchanged' | 'failed'
@@ -65,11 +66,21 @@ export function createReloader(options: ReloaderOptions): Reloader {
   const restartPaths = restartKeyPaths(ConfigSchema)
   let fingerprint = options.initialFingerprint ?? 'none'
 
+  // The policy in force at start-up was a successful load.
+  metrics.configLastReloadSuccess.set(runtime.current.loadedAt / 1000)
+  metrics.configLastReloadSuccessful.set(1)
+
+  function succeeded(): void {
+    metrics.configLastReloadSuccess.set(options.clock.now() / 1000)
+    metrics.configLastReloadSuccessful.set(1)
+  }
+
   function refuse(trigger: string, problems: readonly Problem[], start: bigint): ReloadResult {
     const lines = problems.map(formatProblem)
     runtime.stale = lines.join('; ')
     metrics.configReloads.inc({ result: 'failed' })
     metrics.configReloadFailures.inc()
+    metrics.configLastReloadSuccessful.set(0)
     const ms = elapsedMs(start)
     audit.error({ trigger, problems: lines, ms }, 'policy reload refused: keeping the policy in force')
     return { result: 'failed', applied: false, problems, changed: [], restartPending: [], ms }
@@ -94,6 +105,10 @@ export function createReloader(options: ReloaderOptions): Reloader {
     if (!loaded.ok) return refuse(trigger, loaded.problems, start)
     // Reloads never overlap, so this stays the policy in force until the swap below.
     const previous = runtime.current
+    if (formChanged(previous.config, loaded.config)) {
+      const path = loaded.config.products === undefined ? 'upstream' : 'products'
+      return refuse(trigger, [{ path, message: 'moving between upstream and products needs a restart: restart restgate to apply this file' }], start)
+    }
     // Prepared is what will be in force: restart-only keys (kerberos.replayCacheDir) keep their values.
     const prepared = (await options.prepare?.(keepRestartKeys(loaded.config, previous.config, restartPaths))) ?? {
       fingerprint: 'none',
@@ -103,6 +118,7 @@ export function createReloader(options: ReloaderOptions): Reloader {
 
     if (text === previous.text && prepared.fingerprint === fingerprint) {
       metrics.configReloads.inc({ result: 'unchanged' })
+      succeeded()
       const ms = elapsedMs(start)
       if (runtime.stale !== null) {
         runtime.stale = null
@@ -135,6 +151,7 @@ export function createReloader(options: ReloaderOptions): Reloader {
       logger.error({ err: (err as Error).message }, 'policy reloaded, but applying a live setting failed')
     }
     metrics.configReloads.inc({ result: 'applied' })
+    succeeded()
     const ms = elapsedMs(start)
     audit.info({ trigger, generation: next.generation, changed, restartPending, ms }, 'policy reloaded')
     for (const key of restartPending) {

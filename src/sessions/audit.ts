@@ -10,6 +10,8 @@ export interface SessionAuditContext {
   readonly ip?: string
   /** Why it ended or expired: logout, idle, absolute. */
   readonly reason?: string
+  /** The request that created, ended or found it expired. */
+  readonly reqId?: string
 }
 
 export function sessionRef(key: string): string {
@@ -27,6 +29,7 @@ export function auditSession(logger: Logger, action: SessionAction, record: Sess
       reason: ctx.reason,
       createdAt: record.createdAt,
       absoluteExpiresAt: record.absoluteExpiresAt,
+      reqId: ctx.reqId,
     },
     `${action} for ${record.user}${ctx.reason === undefined ? '' : ` (${ctx.reason})`}`,
   )

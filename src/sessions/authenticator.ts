@@ -27,7 +27,7 @@ const VERIFIED_SCHEMES = new Set(['basic', 'bearer', 'negotiate'])
 
 function decidesItself(authorization: string | undefined): boolean {
   const parsed = parseAuthorization(authorization)
-  return parsed !== undefined && parsed.value.length > 0 && VERIFIED_SCHEMES.has(parsed.scheme)
+  return parsed !== undefined && VERIFIED_SCHEMES.has(parsed.scheme)
 }
 
 function userAgentOf(req: AuthRequest): string | undefined {
@@ -52,7 +52,7 @@ export function clearSessionCookie(req: Pick<AuthRequest, 'policy' | 'secure'>):
  * Synchronous when the session cache answers (the proxy's auth chain then costs no microtask hop).
  */
 export function resolveSession(service: SessionService, req: AuthRequest, id: string): AuthOutcome | Promise<AuthOutcome> {
-  const resolved = service.resolve(id, req.ip)
+  const resolved = service.resolve(id, req.ip, req.reqId)
   if (resolved instanceof Promise) return resolved.then((r) => outcomeOf(req, r), (err: unknown) => storeFailure(req, err))
   return outcomeOf(req, resolved)
 }
@@ -66,7 +66,7 @@ function storeFailure(req: AuthRequest, err: unknown): RgError {
 function outcomeOf(req: AuthRequest, resolved: Resolved): AuthOutcome {
   if (resolved.kind === 'valid') {
     const r = resolved.record
-    return { identity: { user: r.user, method: 'session', sessionKey: r.key }, consumed: 'cookie' }
+    return { identity: { user: r.user, method: 'session', sessionKey: r.key, expiresAt: r.absoluteExpiresAt }, consumed: 'cookie' }
   }
   if (decidesItself(req.headers.authorization)) return undefined
   req.log.info({ reason: resolved.reason }, 'session cookie refused')

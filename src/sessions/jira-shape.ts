@@ -1,6 +1,7 @@
 // Jira's /rest/auth/1/session bodies, so scripts written for Jira read restgate's answers unchanged.
 // loginInfo carries what restgate knows: the failed logins counted in the current lockout window.
 import type { FastifyRequest } from 'fastify'
+import { frontOrigin } from '../http/front.js'
 
 export interface LoginInfo {
   readonly failedLoginCount: number
@@ -13,7 +14,8 @@ export function loginAnswer(cookieName: string, id: string, loginInfo: LoginInfo
 
 /** GET answer: `{ self, name, loginInfo }`, `self` the user resource as Jira would link it. */
 export function currentUserAnswer(request: FastifyRequest, user: string, loginInfo: LoginInfo) {
-  const self = `${request.protocol}://${request.host}/rest/api/latest/user?username=${encodeURIComponent(user)}`
+  const base = frontOrigin(request.rg.front) + (request.rg.product?.contextPath ?? '')
+  const self = `${base}/rest/api/latest/user?username=${encodeURIComponent(user)}`
   return { self, name: user, loginInfo }
 }
 

@@ -18,8 +18,21 @@ import { cookieIsSecure, sessionCookie } from './cookie.js'
 import { clearSessionCookie, presentedSession, resolveSession } from './authenticator.js'
 import { currentUserAnswer, loginAnswer, parseLoginBody, type LoginBody, type LoginInfo } from './jira-shape.js'
 import type { SessionService } from './service.js'
+import type { TokenScope } from '../model/identity.js'
 
 export const SESSION_PATHS = ['/rest/auth/1/session', '/rest/auth/latest/session']
+
+/** Why a token may not open a session (which allows every method on every path), or undefined when it may. */
+export function sessionLimit(scope: TokenScope | undefined, paths: readonly string[] | null | undefined): string | undefined {
+  const instead = 'send it with each request instead'
+  if (scope !== 'write') {
+    return `This API token has scope "read" (GET, HEAD and OPTIONS only), and a session would allow every method: it cannot open one. Use a token with scope "write", or ${instead}`
+  }
+  if (paths != null) {
+    return `This API token is limited to the paths ${paths.join(', ')}, and a session would reach every path: it cannot open one. Use a token without paths, or ${instead}`
+  }
+  return undefined
+}
 /** Jira's login body is a few dozen bytes; anything this size is not a login. */
 const MAX_LOGIN_BODY = 64 * 1024
 
@@ -44,7 +57,7 @@ function sessionScope(deps: SessionResourceDeps, proxy: ProxyPluginOptions): (ap
       if (user === undefined) return
       const policy = request.rg.policy
       if (status === 401 || status === 403) {
-        void lockout.fail(user, request.ip, policy).then((err) => {
+        void lockout.fail(user, request.ip, policy, request.id).then((err) => {
           if (err !== undefined) request.log.warn('a refused Jira password could not be counted towards the lockout')
         })
       } else if (status >= 200 && status < 300) void lockout.succeed(request.ip, policy)
@@ -95,15 +108,17 @@ function sessionScope(deps: SessionResourceDeps, proxy: ProxyPluginOptions): (ap
       return sendError(reply, err)
     }
     const identity = outcome.identity
-    // A session carries no scope: only a token that may do everything may open one.
-    if (identity.scope !== 'write' || identity.tokenPaths != null) {
+    // A session carries no scope: only a token that may do everything may open one. The refusal names the
+    // token's own limit, which is the reason (the login being a POST is not).
+    const limit = sessionLimit(identity.scope, identity.tokenPaths)
+    if (limit !== undefined) {
       request.rg.decision = 'limited token'
-      return sendError(reply, rgError('RG_ERR_TOKEN_SCOPE', 'A read-only or path-limited API token cannot open a session: send it with each request instead'))
+      return sendError(reply, rgError('RG_ERR_TOKEN_SCOPE', limit))
     }
-    const { id, record } = await sessions.create(identity.user, 'token', request.ip)
+    const { id, record } = await sessions.create(identity.user, 'token', request.ip, request.id)
     request.rg.auth = { identity: { user: record.user, method: 'session', sessionKey: record.key }, consumed: 'authorization' }
     request.rg.decision = 'session created'
-    const secure = cookieIsSecure(cfg.secure, request.protocol === 'https')
+    const secure = cookieIsSecure(cfg.secure, request.rg.front.proto === 'https')
     reply
       .header('set-cookie', sessionCookie(cfg.cookieName, id, record.absoluteExpiresAt - record.createdAt, secure))
       .header('cache-control', 'no-store')
@@ -114,8 +129,7 @@ function sessionScope(deps: SessionResourceDeps, proxy: ProxyPluginOptions): (ap
     const policy = request.rg.policy
     const body = parseLoginBody(request.body)
     if (body !== undefined && classifyToken(body.password) !== 'other') return tokenLogin(request, reply, body)
-    const path = request.url.split('?', 1)[0]!
-    if (policy.config.passwords === 'deny' && isProtected(policy, path)) {
+    if (policy.config.passwords === 'deny' && isProtected(policy, request.rg.path)) {
       // Fail closed: a body restgate cannot read is not passed on to a Jira that may read it differently.
       request.rg.decision = 'RG_ERR_PASSWORDS_DISABLED'
       return sendError(reply, rgError('RG_ERR_PASSWORDS_DISABLED'))
@@ -137,7 +151,7 @@ function sessionScope(deps: SessionResourceDeps, proxy: ProxyPluginOptions): (ap
     if (identity === undefined || identity.method !== 'session' || identity.sessionKey === undefined) return forwardHandler(request, reply)
     reply.header('cache-control', 'no-store')
     if (request.method === 'DELETE') {
-      await sessions.end(identity.sessionKey, request.ip)
+      await sessions.end(identity.sessionKey, request.ip, request.id)
       request.rg.decision = 'session ended'
       return reply.code(204).header('set-cookie', clearSessionCookie(authRequestOf(request))).send()
     }

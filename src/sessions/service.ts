@@ -44,13 +44,13 @@ export interface SessionServiceOptions {
 }
 
 export interface SessionService {
-  /** Stores a new session and returns its id (the cookie value, shown only here). */
-  create(user: string, method: AuthMethod, ip: string): Promise<{ id: string; record: SessionRecord }>
+  /** Stores a new session and returns its id (the cookie value, shown only here); `reqId` for the audit line. */
+  create(user: string, method: AuthMethod, ip: string, reqId?: string): Promise<{ id: string; record: SessionRecord }>
   /**
    * What a cookie value stands for: answered synchronously from the cache (a live session or a remembered
    * unknown one), else a promise that rejects with StoreUnavailableError when the store cannot answer.
    */
-  resolve(id: string, ip?: string): Resolved | Promise<Resolved>
+  resolve(id: string, ip?: string, reqId?: string): Resolved | Promise<Resolved>
   /**
    * The record of a session by its store key, from the cache when this instance holds it (it does right
    * after `resolve`), else from the store; null when there is none. No expiry check: for a caller that
@@ -58,7 +58,7 @@ export interface SessionService {
    */
   peek(key: string): Promise<SessionRecord | null>
   /** Ends a session everywhere; the ended record, or null when there was none. */
-  end(key: string, ip: string): Promise<SessionRecord | null>
+  end(key: string, ip: string, reqId?: string): Promise<SessionRecord | null>
   /** Writes pending "last seen" updates now. */
   flush(): Promise<void>
   close(): Promise<void>
@@ -125,14 +125,14 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
     }
   }
 
-  async function expire(key: string, reason: 'idle' | 'absolute', ip: string | undefined): Promise<void> {
+  async function expire(key: string, reason: 'idle' | 'absolute', ip: string | undefined, reqId: string | undefined): Promise<void> {
     cache.delete(key)
     pending.delete(key)
     try {
       const gone = await store.deleteSession(key)
       if (gone === null) return // another request or instance expired it first
       await publish(key)
-      auditSession(logger, 'session.expire', gone, { ip, reason })
+      auditSession(logger, 'session.expire', gone, { ip, reason, reqId })
     } catch (err) {
       // The record stays, but every instance reaches the same verdict from its timestamps.
       logger.warn({ err: (err as Error).message }, 'could not delete an expired session')
@@ -162,7 +162,15 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
   }
 
   /** `resolve` when the cache cannot answer alone: not cached, or idle by this instance's knowledge. */
-  async function resolveFromStore(idKey: string, key: string, cached: CachedSession | undefined, now: number, idleMs: number, ip: string | undefined): Promise<Resolved> {
+  async function resolveFromStore(
+    idKey: string,
+    key: string,
+    cached: CachedSession | undefined,
+    now: number,
+    idleMs: number,
+    ip: string | undefined,
+    reqId: string | undefined,
+  ): Promise<Resolved> {
     let entry = cached ?? (await load(key, now))
     if (entry === null) return UNKNOWN
     let state = sessionState(entry.record.absoluteExpiresAt, entry.lastSeen, now, idleMs)
@@ -175,7 +183,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
       state = sessionState(entry.record.absoluteExpiresAt, entry.lastSeen, now, idleMs)
     }
     if (state !== 'valid') {
-      await expire(key, state, ip)
+      await expire(key, state, ip, reqId)
       return { kind: 'invalid', reason: state }
     }
     keys.set(idKey, key, now)
@@ -184,7 +192,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
   }
 
   return {
-    async create(user, method, ip) {
+    async create(user, method, ip, reqId) {
       const now = clock.now()
       const id = generateSessionId()
       const record: SessionRecord = {
@@ -198,11 +206,11 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
       }
       await store.createSession(record)
       cache.set(record.key, { record, valid: { kind: 'valid', record }, lastSeen: now, written: now }, now)
-      auditSession(logger, 'session.create', record, { ip })
+      auditSession(logger, 'session.create', record, { ip, reqId })
       return { id, record }
     },
 
-    resolve(id, ip) {
+    resolve(id, ip, reqId) {
       if (!isSessionId(id)) return MALFORMED
       const now = clock.now()
       const idKey = cacheKey(id)
@@ -218,7 +226,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
         touch(entry, key, now, idleMs)
         return entry.valid
       }
-      return resolveFromStore(idKey, key, entry, now, idleMs, ip)
+      return resolveFromStore(idKey, key, entry, now, idleMs, ip, reqId)
     },
 
     async peek(key) {
@@ -227,13 +235,13 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
       return entry === null ? null : entry.record
     },
 
-    async end(key, ip) {
+    async end(key, ip, reqId) {
       cache.delete(key)
       pending.delete(key)
       const gone = await store.deleteSession(key)
       if (gone === null) return null
       await publish(key)
-      auditSession(logger, 'session.end', gone, { ip, reason: 'logout' })
+      auditSession(logger, 'session.end', gone, { ip, reason: 'logout', reqId })
       return gone
     },
 

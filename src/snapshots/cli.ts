@@ -95,6 +95,10 @@ async function act(p: Parsed, service: SnapshotService, text: string, io: Io): P
     io.err(`restgate: no snapshot with id ${p.id}`)
     return 1
   }
+  if (outcome.kind === 'read-only') {
+    io.err(`restgate: snapshot ${p.id} was not restored, nothing was changed: ${outcome.reason}`)
+    return 1
+  }
   if (outcome.kind === 'unreadable') {
     io.err(`restgate: snapshot ${p.id} cannot be restored, ${p.config} was not changed:`)
     for (const problem of outcome.problems) io.err(`  ${formatProblem(problem)}`)

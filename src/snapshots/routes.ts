@@ -6,9 +6,11 @@ import { rgError } from '../errors.js'
 import type { RuntimeHolder } from '../reload/runtime.js'
 import type { ReloadResult } from '../reload/reloader.js'
 import { formatProblem } from '../config/problems.js'
+import { optionalJsonBodies } from '../api/bodies.js'
 import { rule, strictValidation } from '../api/validation.js'
 import { SNAPSHOT_ID_PATTERN, snapshotFilename } from './id.js'
 import { snapshotView, type ViewContext } from './view.js'
+import { frontOrigin } from '../http/front.js'
 import type { SnapshotActor, SnapshotService } from './service.js'
 
 export const SNAPSHOT_FAMILY = 'snapshot'
@@ -38,11 +40,13 @@ const IdParams = Type.Object({
 })
 type IdParams = Static<typeof IdParams>
 
-const SaveQuery = Type.Object(
-  { description: Type.Optional(Type.String({ maxLength: 1000, ...rule('a text of at most 1000 characters') })) },
-  { additionalProperties: false },
-)
+const Description = Type.String({ maxLength: 1000, ...rule('a text of at most 1000 characters') })
+const SaveQuery = Type.Object({ description: Type.Optional(Description) }, { additionalProperties: false })
 type SaveQuery = Static<typeof SaveQuery>
+// Kantega documents `?description=`; a script may as well send it as JSON. Either is read, never dropped.
+const SaveBody = Type.Object({ description: Type.Optional(Description) }, { additionalProperties: false })
+type SaveBody = Static<typeof SaveBody>
+type Save = { Querystring: SaveQuery; Body: SaveBody }
 
 const Restored = Type.Object({
   snapshot: View,
@@ -51,16 +55,18 @@ const Restored = Type.Object({
   restartPending: Type.Array(Type.String()),
 })
 
-function context(request: FastifyRequest, runtime: RuntimeHolder): ViewContext {
+function context(request: FastifyRequest): ViewContext {
+  const product = request.rg.product
   return {
-    applicationName: runtime.current.config.upstream.applicationName,
-    // The address clients use for Jira is restgate's own: restgate stands in front of it.
-    baseUrl: `${request.protocol}://${request.host}`,
+    applicationName: product?.applicationName ?? 'JIRA',
+    // The address clients use for the product is restgate's own (it stands in front of it), under the
+    // product's context path, as Kantega's baseUrl is Jira's (`https://elisor-p1:8443/jira`).
+    baseUrl: frontOrigin(request.rg.front) + (product?.contextPath ?? ''),
   }
 }
 
 function actorOf(request: FastifyRequest): SnapshotActor {
-  return { actor: request.rg.auth!.identity.user, via: 'api', ip: request.ip }
+  return { actor: request.rg.auth!.identity.user, via: 'api', ip: request.ip, reqId: request.id }
 }
 
 export function snapshotRoutes(deps: SnapshotRouteDeps): FastifyPluginAsync {
@@ -68,19 +74,25 @@ export function snapshotRoutes(deps: SnapshotRouteDeps): FastifyPluginAsync {
   const validation = strictValidation()
   return async function snapshots(app: FastifyInstance): Promise<void> {
     validation(app)
+    optionalJsonBodies(app)
     const admin = { access: 'admin' as const }
 
     const list = async (request: FastifyRequest) => {
-      const ctx = context(request, runtime)
+      const ctx = context(request)
       return (await service.list()).map((e) => snapshotView(e.meta, e.readable, ctx))
     }
-    const save = async (request: FastifyRequest<{ Querystring: SaveQuery }>) => {
-      const record = await service.save(runtime.current.text, { description: request.query.description }, actorOf(request))
-      return snapshotView(record, service.readable(record.text), context(request, runtime))
+    const save = async (request: FastifyRequest<Save>) => {
+      const inQuery = request.query.description
+      const inBody = request.body.description
+      if (inQuery !== undefined && inBody !== undefined) {
+        throw rgError('RG_ERR_BAD_REQUEST', 'Send the description once: as ?description= or as {"description": ...} in the body, not both')
+      }
+      const record = await service.save(runtime.current.text, { description: inQuery ?? inBody }, actorOf(request))
+      return snapshotView(record, service.readable(record.text), context(request))
     }
     for (const path of ['/config/snapshot', '/config/snapshot/']) {
       app.get(path, { config: admin, schema: { response: { 200: Type.Array(View) } } }, list)
-      app.post<{ Querystring: SaveQuery }>(path, { config: admin, schema: { querystring: SaveQuery, response: { 200: View } } }, save)
+      app.post<Save>(path, { config: admin, schema: { querystring: SaveQuery, body: SaveBody, response: { 200: View } } }, save)
     }
 
     app.get<{ Params: IdParams }>('/config/snapshot/:id', { config: admin, schema: { params: IdParams } }, async (request, reply) => {
@@ -104,10 +116,16 @@ export function snapshotRoutes(deps: SnapshotRouteDeps): FastifyPluginAsync {
           actorOf(request),
         )
         if (outcome.kind === 'unknown') throw rgError('RG_ERR_UNKNOWN_ID', `No snapshot with id ${id}`)
+        if (outcome.kind === 'read-only') {
+          throw rgError(
+            'RG_ERR_POLICY_READ_ONLY',
+            `Snapshot ${id} was not restored, nothing was changed: ${outcome.reason}. Change the policy where it is kept (the mounted file, the ConfigMap): restgate reloads it`,
+          )
+        }
         if (outcome.kind === 'unreadable') {
           throw rgError('RG_ERR_SNAPSHOT_UNREADABLE', `Snapshot ${id} cannot be restored, nothing was changed: ${outcome.problems.map(formatProblem).join('; ')}`)
         }
-        const ctx = context(request, runtime)
+        const ctx = context(request)
         return {
           snapshot: snapshotView(outcome.snapshot, true, ctx),
           backup: snapshotView(outcome.backup, true, ctx),

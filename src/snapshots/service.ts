@@ -11,9 +11,13 @@ import type { SnapshotMeta, SnapshotRecord, Store } from '../store/types.js'
 import { MAX_IDS_PER_SECOND, candidateId, snapshotBaseId } from './id.js'
 import { snapshotsToDelete } from './retention.js'
 import { writeFileAtomic } from './atomic-write.js'
+import { replaceProblem } from './replaceable.js'
 
 /** Meta key holding the restgate version that last started on this store. */
 export const VERSION_META = 'restgate.version'
+
+/** Why a rename over the policy file fails when the file cannot be replaced at all. */
+const UNWRITABLE: ReadonlySet<string> = new Set(['EROFS', 'EACCES', 'EPERM', 'EBUSY', 'EXDEV'])
 
 /** How long an id stays claimed: far longer than the second it names. */
 const ID_CLAIM_MS = 3_600_000
@@ -40,6 +44,8 @@ export interface SnapshotActor {
   readonly actor: string
   readonly via: 'api' | 'cli' | 'restgate'
   readonly ip?: string
+  /** The API request that asked. */
+  readonly reqId?: string
 }
 
 export interface SnapshotEntry {
@@ -60,6 +66,8 @@ export interface RestoreTarget {
 export type RestoreOutcome =
   | { readonly kind: 'unknown' }
   | { readonly kind: 'unreadable'; readonly problems: readonly Problem[] }
+  /** The policy file cannot be replaced (mounted read-only): nothing was saved or written. */
+  | { readonly kind: 'read-only'; readonly reason: string }
   | { readonly kind: 'restored'; readonly snapshot: SnapshotMeta; readonly backup: SnapshotMeta; readonly reload?: ReloadResult }
 
 export interface SnapshotService {
@@ -118,7 +126,7 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
     const record: SnapshotRecord = { id, timeMillis: now, description, automatic: options.automatic ?? false, version: deps.version, text }
     await store.saveSnapshot(record)
     audit.info(
-      { event: 'snapshot.save', actor: who.actor, via: who.via, ip: who.ip, snapshotId: id, automatic: record.automatic, description },
+      { event: 'snapshot.save', actor: who.actor, via: who.via, ip: who.ip, reqId: who.reqId, snapshotId: id, automatic: record.automatic, description },
       `snapshot.save ${id} by ${who.actor}`,
     )
     await applyRetention(id)
@@ -128,9 +136,15 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
   async function restoreNow(id: string, target: RestoreTarget, who: SnapshotActor): Promise<RestoreOutcome> {
     const snapshot = await store.getSnapshot(id)
     if (snapshot === null) return { kind: 'unknown' }
+    // Before the backup: a restore that cannot write the file must leave no trace (no backup, no half step).
+    const readOnly = await replaceProblem(target.file)
+    if (readOnly !== undefined) {
+      audit.warn({ event: 'snapshot.restore.refused', actor: who.actor, via: who.via, snapshotId: id, reason: readOnly }, `snapshot.restore ${id} refused: the policy file cannot be replaced`)
+      return { kind: 'read-only', reason: readOnly }
+    }
     const problems = deps.check(snapshot.text)
     if (problems.length > 0) {
-      audit.warn({ event: 'snapshot.restore.refused', actor: who.actor, via: who.via, snapshotId: id, problems: problems.length }, `snapshot.restore ${id} refused: it does not validate`)
+      audit.warn({ event: 'snapshot.restore.refused', actor: who.actor, via: who.via, reqId: who.reqId, snapshotId: id, problems: problems.length }, `snapshot.restore ${id} refused: it does not validate`)
       return { kind: 'unreadable', problems }
     }
     let previous: Buffer
@@ -141,7 +155,17 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
       previous = Buffer.from(target.inForce)
     }
     const backup = await saveNow(previous.toString('utf8'), { description: `Backup before restore of ${id}`, automatic: true }, who)
-    await writeFileAtomic(target.file, snapshot.text)
+    try {
+      await writeFileAtomic(target.file, snapshot.text)
+    } catch (err) {
+      // The file changed under us since the check (remounted, made immutable): nothing was written, so the
+      // backup goes again and the restore is refused as one that cannot write, never a 500 with a trace left.
+      await store.deleteSnapshot(backup.id)
+      const code = (err as NodeJS.ErrnoException).code
+      if (code === undefined || !UNWRITABLE.has(code)) throw err
+      audit.warn({ event: 'snapshot.restore.refused', actor: who.actor, via: who.via, snapshotId: id, reason: code }, `snapshot.restore ${id} refused: the policy file cannot be replaced`)
+      return { kind: 'read-only', reason: `${target.file} could not be replaced (${code})` }
+    }
     let reload: ReloadResult | undefined
     if (target.reload !== undefined) {
       reload = await target.reload('snapshot restore')
@@ -151,12 +175,12 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
         await writeFileAtomic(target.file, previous)
         await target.reload('snapshot restore rolled back')
         await store.deleteSnapshot(backup.id)
-        audit.warn({ event: 'snapshot.restore.refused', actor: who.actor, via: who.via, snapshotId: id }, `snapshot.restore ${id} refused by the reload: rolled back`)
+        audit.warn({ event: 'snapshot.restore.refused', actor: who.actor, via: who.via, reqId: who.reqId, snapshotId: id }, `snapshot.restore ${id} refused by the reload: rolled back`)
         return { kind: 'unreadable', problems: reload.problems }
       }
     }
     audit.info(
-      { event: 'snapshot.restore', actor: who.actor, via: who.via, ip: who.ip, snapshotId: id, backupId: backup.id, restartPending: reload?.restartPending },
+      { event: 'snapshot.restore', actor: who.actor, via: who.via, ip: who.ip, reqId: who.reqId, snapshotId: id, backupId: backup.id, restartPending: reload?.restartPending },
       `snapshot.restore ${id} by ${who.actor} (backup ${backup.id})`,
     )
     return { kind: 'restored', snapshot: metaOf(snapshot), backup: metaOf(backup), reload }

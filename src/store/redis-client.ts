@@ -7,6 +7,7 @@ import type { ConnectionOptions } from 'node:tls'
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import { DEFAULT_REPLICA_TIMEOUT, type Config } from '../config/schema.js'
 import { durationMs } from '../config/duration.js'
+import { readSecretFile } from '../config/secret-file.js'
 
 type PolicyRedis = NonNullable<Config['store']['redis']>
 /** The policy's `store.redis`; the replica timeout may be left out by callers that build one by hand. */
@@ -51,8 +52,14 @@ export function backoff(maxMs: number) {
   return (attempt: number): number => Math.min(50 * 2 ** Math.min(attempt, 10), maxMs)
 }
 
+/** The password from the policy or its file (read once, when the client is made: a change needs a restart). */
+function secretOf(value: string | undefined, file: string | undefined): string | undefined {
+  return file !== undefined ? readSecretFile(file) : value
+}
+
 function commonOptions(config: RedisConfig, t: RedisTimeouts): RedisOptions {
   const tls = tlsOptions(config)
+  const password = secretOf(config.password, config.passwordFile)
   return {
     commandTimeout: t.commandTimeoutMs,
     connectTimeout: t.connectTimeoutMs,
@@ -60,7 +67,7 @@ function commonOptions(config: RedisConfig, t: RedisTimeouts): RedisOptions {
     enableAutoPipelining: true,
     connectionName: 'restgate',
     ...(config.username !== undefined ? { username: config.username } : {}),
-    ...(config.password !== undefined ? { password: config.password } : {}),
+    ...(password !== undefined ? { password } : {}),
     ...(tls !== undefined ? { tls } : {}),
   }
 }
@@ -94,6 +101,9 @@ export function createRedisClient(config: RedisConfig, timeouts: RedisTimeouts =
     ...(config.db !== undefined ? { db: config.db } : {}),
   }
   if (config.sentinels !== undefined) {
+    // The Sentinels' own credentials are apart from the master's: a Sentinel with requirepass refuses
+    // SENTINEL get-master-addr-by-name from a client that sends none.
+    const sentinelPassword = secretOf(config.sentinelPassword, config.sentinelPasswordFile)
     return new Redis({
       ...options,
       // A master Sentinel has turned into a replica refuses writes with READONLY: connect again, which asks
@@ -101,6 +111,8 @@ export function createRedisClient(config: RedisConfig, timeouts: RedisTimeouts =
       reconnectOnError: (err) => err.message.startsWith('READONLY'),
       sentinels: config.sentinels.map((s) => ({ host: s.host, port: s.port })),
       name: config.name!,
+      ...(config.sentinelUsername !== undefined ? { sentinelUsername: config.sentinelUsername } : {}),
+      ...(sentinelPassword !== undefined ? { sentinelPassword } : {}),
       sentinelRetryStrategy: backoff(timeouts.maxBackoffMs),
       ...(common.tls !== undefined ? { enableTLSForSentinelMode: true, sentinelTLS: common.tls } : {}),
     })

@@ -1,5 +1,6 @@
 // The page's three files, read once at start from `public/tokenpage` next to `dist/` (the repository, the
-// npm package and the Docker image all have that layout). The HTML gets the configured path filled in.
+// npm package and the Docker image all have that layout). The HTML gets the page's path filled in, per
+// product (the page sits under each product's context path).
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
@@ -12,7 +13,7 @@ export interface PageAssets {
 /** dist/src/tokenpage/assets.js → <root>/public/tokenpage/ */
 export const ASSET_DIR = fileURLToPath(new URL('../../../public/tokenpage/', import.meta.url))
 
-export function loadPageAssets(basePath: string, dir: string = ASSET_DIR): PageAssets {
+export function loadPageAssets(dir: string = ASSET_DIR): PageAssets {
   const read = (name: string): string => {
     try {
       return readFileSync(dir + name, 'utf8')
@@ -20,6 +21,11 @@ export function loadPageAssets(basePath: string, dir: string = ASSET_DIR): PageA
       throw new Error(`the token page file ${dir + name} cannot be read (${(err as Error).message}); install public/tokenpage beside dist/, or set tokenPage.enabled: false`)
     }
   }
-  // tokenPage.path is validated to [A-Za-z0-9._~-] segments: nothing in it needs HTML escaping.
-  return { html: read('index.html').replaceAll('{{base}}', basePath), css: read('tokens.css'), js: read('tokens.js') }
+  return { html: read('index.html'), css: read('tokens.css'), js: read('tokens.js') }
+}
+
+/** The page's HTML for the page at `basePath` (a context path plus tokenPage.path). */
+export function pageHtml(assets: PageAssets, basePath: string): string {
+  // Context paths and tokenPage.path are validated to [A-Za-z0-9._~-] segments: nothing needs HTML escaping.
+  return assets.html.replaceAll('{{base}}', basePath)
 }

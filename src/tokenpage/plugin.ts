@@ -15,7 +15,8 @@ import { API_PREFIX } from '../api/plugin.js'
 import { TOKENS_FAMILY, TOKENS_VERSION } from '../api/tokens.js'
 import { rule, strictValidation } from '../api/validation.js'
 import type { TokenService } from '../tokens/service.js'
-import type { PageAssets } from './assets.js'
+import { pageHtml, type PageAssets } from './assets.js'
+import type { ProductRef } from '../model/product.js'
 import { PAGE_HEADERS } from './headers.js'
 import { checkLogin } from './login.js'
 import type { LockoutService } from '../lockout/service.js'
@@ -56,11 +57,16 @@ const Session = Type.Object({
   allowNonExpiring: Type.Boolean(),
   tokenPaths: Type.Array(Type.String()),
   api: Type.String(),
+  /** Path of a who-am-I call in the product's own REST API, for the example command. */
+  example: Type.String(),
 })
 
 const TOKENS_API = `${API_PREFIX}/${TOKENS_FAMILY}/${TOKENS_VERSION}`
 
-export function tokenPagePlugin(options: TokenPageOptions): FastifyPluginAsync {
+/** A call the example command on the page makes: who am I, in the product's own REST API. */
+const WHO_AM_I: Record<ProductRef['type'], string> = { jira: '/rest/api/2/myself', confluence: '/rest/api/user/current' }
+
+export function tokenPagePlugin(options: TokenPageOptions): FastifyPluginAsync<{ readonly product: ProductRef }> {
   const { assets, sessions, lockout, directory, tokens } = options
 
   const NOT_LOGGED_IN = 'You are not logged in: log in with your Jira user name and password'
@@ -74,7 +80,7 @@ export function tokenPagePlugin(options: TokenPageOptions): FastifyPluginAsync {
   }
 
   function challengeRequest(request: FastifyRequest): ChallengeRequest {
-    return { path: request.url.split('?', 1)[0]!, ip: request.ip, userAgent: request.headers['user-agent'] }
+    return { path: request.rg.path, ip: request.ip, userAgent: request.headers['user-agent'] }
   }
 
   function notLoggedIn(request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -87,18 +93,19 @@ export function tokenPagePlugin(options: TokenPageOptions): FastifyPluginAsync {
    */
   function refused(request: FastifyRequest, reply: FastifyReply, error: RgError): FastifyReply {
     const challenge = error.code === 'RG_ERR_SESSION_EXPIRED' ? negotiateChallenge(request.rg.policy, challengeRequest(request)) : undefined
-    return sendError(reply, challenge === undefined ? error : rgError(error.code, error.message, { ...error.headers, ...challenge }))
+    return sendError(reply, challenge === undefined ? error : error.withHeaders(challenge))
   }
 
-  async function page(app: FastifyInstance): Promise<void> {
+  async function page(app: FastifyInstance, product: ProductRef): Promise<void> {
     strictValidation()(app)
+    const html = pageHtml(assets, product.contextPath + options.path)
     app.addHook('onRequest', (request, reply, done) => {
       request.rg.routeClass = 'page'
       reply.headers(PAGE_HEADERS)
       done()
     })
 
-    app.get('/', (_request, reply) => reply.type('text/html; charset=utf-8').send(assets.html))
+    app.get('/', (_request, reply) => reply.type('text/html; charset=utf-8').send(html))
     app.get('/assets/tokens.css', (_request, reply) => reply.type('text/css; charset=utf-8').send(assets.css))
     app.get('/assets/tokens.js', (_request, reply) => reply.type('text/javascript; charset=utf-8').send(assets.js))
 
@@ -140,7 +147,8 @@ export function tokenPagePlugin(options: TokenPageOptions): FastifyPluginAsync {
         maxLifetimeDays: cfg.maxLifetimeDays,
         allowNonExpiring: cfg.allowNonExpiring,
         tokenPaths: [...cfg.paths],
-        api: TOKENS_API,
+        api: product.contextPath + TOKENS_API,
+        example: product.contextPath + WHO_AM_I[product.type],
       }
     })
 
@@ -175,7 +183,8 @@ export function tokenPagePlugin(options: TokenPageOptions): FastifyPluginAsync {
     app.all('/*', notFound)
   }
 
-  return async function tokenPage(app: FastifyInstance): Promise<void> {
-    await app.register(page, { prefix: options.path })
+  // Registered in each product's scope, which hands it the product (the proxy's options).
+  return async function tokenPage(app: FastifyInstance, opts: { readonly product: ProductRef }): Promise<void> {
+    await app.register(async (scope) => page(scope, opts.product), { prefix: options.path })
   }
 }

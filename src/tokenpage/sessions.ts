@@ -9,8 +9,8 @@ import { clearSessionCookie, presentedSession, resolveSession } from '../session
 import { cookieIsSecure, sessionCookie } from '../sessions/cookie.js'
 import type { SessionService } from '../sessions/service.js'
 import { authRequestOf } from '../auth/hook.js'
-import { fromPageScript } from '../policy/decide.js'
-import { RgError, rgError } from '../errors.js'
+import { browserSafeChallenge, fromPageScript } from '../policy/decide.js'
+import { RgError } from '../errors.js'
 
 export interface SessionFacts {
   /** The CSRF token the page sends back in X-RG-CSRF on every change. */
@@ -41,7 +41,7 @@ export interface PageSessions {
 export function pageSessions(service: SessionService): PageSessions {
   return {
     authenticator: {
-      name: 'session (token page, management API)',
+      name: 'session',
       async authenticate(req: AuthRequest) {
         const id = presentedSession(req)
         if (id === undefined) return undefined
@@ -49,10 +49,10 @@ export function pageSessions(service: SessionService): PageSessions {
         // The page's own calls get the expired-session 401 without the Negotiate challenge a script gets:
         // the browser would answer it by itself on this one call and carry on cookie-less, a handshake per
         // call with a CSRF token of a dead session. The page asks who-am-I instead, which challenges, and a
-        // domain browser gets one new session (and CSRF token) there.
+        // domain browser gets one new session (and CSRF token) there. A 401 still names a challenge: one
+        // no browser answers.
         if (outcome instanceof RgError && outcome.headers['www-authenticate'] !== undefined && fromPageScript(req.headers)) {
-          const { 'www-authenticate': _challenge, ...rest } = outcome.headers
-          return rgError(outcome.code, outcome.message, rest)
+          return outcome.withHeaders({ 'www-authenticate': browserSafeChallenge(req.policy) })
         }
         return outcome
       },
@@ -60,7 +60,7 @@ export function pageSessions(service: SessionService): PageSessions {
 
     async issue(user, method, request, reply) {
       const cfg = request.rg.policy.config.sessions
-      const { id, record } = await service.create(user, method, request.ip)
+      const { id, record } = await service.create(user, method, request.ip, request.id)
       const secure = cookieIsSecure(cfg.secure, authRequestOf(request).secure)
       reply.header('set-cookie', sessionCookie(cfg.cookieName, id, record.absoluteExpiresAt - record.createdAt, secure))
       return { csrf: record.csrf, loginMethod: record.method }
@@ -72,7 +72,7 @@ export function pageSessions(service: SessionService): PageSessions {
     },
 
     async end(sessionKey, request, reply) {
-      await service.end(sessionKey, request.ip)
+      await service.end(sessionKey, request.ip, request.id)
       reply.header('set-cookie', clearSessionCookie(authRequestOf(request)))
     },
   }

@@ -13,6 +13,8 @@ export interface TokenAuditContext {
   readonly ip?: string
   /** How the actor proved who they are (token, kerberos, password, session). */
   readonly auth?: string
+  /** Created against the policy's rules for its owner (`token create --force`). */
+  readonly forced?: true
 }
 
 export function auditToken(logger: Logger, action: TokenAction, record: TokenRecord, ctx: TokenAuditContext): void {
@@ -27,6 +29,7 @@ export function auditToken(logger: Logger, action: TokenAction, record: TokenRec
       tokenId: record.id,
       tokenName: record.name,
       expiresAt: record.expiresAt,
+      ...(ctx.forced === true ? { forced: true, scope: record.scope } : {}),
     },
     `${action} ${record.id} (${record.name}) of ${record.user} by ${ctx.actor}`,
   )

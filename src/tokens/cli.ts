@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util'
 import pino, { type Logger } from 'pino'
 import { createLogger } from '../observability/logger.js'
 import { loadPolicyForCommand, type Io } from '../config/command.js'
-import { compilePolicy } from '../policy/compile.js'
+import { compilePolicy, type Policy } from '../policy/compile.js'
 import { createStaticDirectory } from '../directory/static.js'
 import { systemClock } from '../clock.js'
 import { createStore } from '../store/create.js'
@@ -17,11 +17,12 @@ import { createTokenHasher } from './hash.js'
 import { HashKeyMismatchError, loadHashKey } from './hash-key.js'
 import { createTokenService, type TokenService } from './service.js'
 import { localDateTime } from '../time.js'
+import type { TokenScope } from '../model/identity.js'
 
 export type { Io } from '../config/command.js'
 
 export const TOKEN_USAGE = `usage:
-  restgate token create --user USER [--name NAME] [--days DAYS] [--config FILE]
+  restgate token create --user USER [--name NAME] [--days DAYS] [--scope read|write] [--force] [--config FILE]
   restgate token list [--user USER] [--config FILE]
   restgate token revoke ID [--config FILE]`
 
@@ -50,6 +51,9 @@ interface Parsed {
   readonly user?: string
   readonly name?: string
   readonly days?: number
+  readonly scope?: TokenScope
+  /** Create what the policy would refuse the user (an emergency): with a warning of what follows. */
+  readonly force?: boolean
   readonly id?: number
 }
 
@@ -65,6 +69,8 @@ function parse(args: string[], env: NodeJS.ProcessEnv): Parsed | string {
         user: { type: 'string', short: 'u' },
         name: { type: 'string', short: 'n' },
         days: { type: 'string', short: 'd' },
+        scope: { type: 'string' },
+        force: { type: 'boolean' },
       },
       strict: true,
       allowPositionals: action === 'revoke',
@@ -78,28 +84,70 @@ function parse(args: string[], env: NodeJS.ProcessEnv): Parsed | string {
   if (action === 'create') {
     if (v.user === undefined || v.user.length === 0) return 'token create needs --user USER'
     if (v.days !== undefined && !/^[1-9][0-9]{0,9}$/.test(v.days)) return '--days must be a whole number of days, 1 or more'
-    return { action, config, user: v.user, name: v.name, days: v.days === undefined ? undefined : Number(v.days) }
+    if (v.scope !== undefined && v.scope !== 'read' && v.scope !== 'write') return '--scope must be read or write'
+    const scope = v.scope as TokenScope | undefined
+    return { action, config, user: v.user, name: v.name, days: v.days === undefined ? undefined : Number(v.days), scope, force: v.force === true }
   }
+  const createOnly = v.name !== undefined || v.days !== undefined || v.scope !== undefined || v.force !== undefined
   if (action === 'list') {
-    if (v.name !== undefined || v.days !== undefined) return 'token list takes only --user'
+    if (createOnly) return 'token list takes only --user'
     return { action, config, user: v.user }
   }
-  if (v.user !== undefined || v.name !== undefined || v.days !== undefined) return 'token revoke takes only the token id'
+  if (v.user !== undefined || createOnly) return 'token revoke takes only the token id'
   const id = parsed.positionals[0]
   if (parsed.positionals.length !== 1 || id === undefined || !/^[1-9][0-9]{0,15}$/.test(id)) return 'token revoke needs one token id'
   return { action, config, id: Number(id) }
 }
 
-async function act(p: Parsed, service: TokenService, policy: ReturnType<typeof compilePolicy>, io: Io, audit: Logger): Promise<number> {
+interface Objection {
+  /** Why the create is refused without --force. */
+  readonly refusal: string
+  /** What follows when it is forced. */
+  readonly warning: string
+}
+
+/**
+ * What the policy says against creating this token: the token would be refused as inactive
+ * (apiTokens.creators.groups), or the user may hold read tokens only (apiTokens.scopes.allowWrite).
+ */
+async function policyObjections(p: Parsed, service: TokenService, policy: Policy): Promise<Objection[]> {
+  const user = p.user!
+  const out: Objection[] = []
+  const cfg = policy.config.apiTokens
+  if (!(await service.userMayHoldTokens(user, policy))) {
+    const rule = `apiTokens.creators.groups: ${cfg.creators.groups.join(', ')}`
+    out.push({
+      refusal: `${user} may not hold API tokens (${rule}): the token would be refused as inactive`,
+      warning: `${user} may not hold API tokens (${rule}): the token is refused as inactive until ${user} is in one of those groups or an administrator`,
+    })
+  }
+  if (p.scope !== 'read' && !(await service.userMayCreateWrite(user, policy))) {
+    const rule = `apiTokens.scopes.allowWrite: ${cfg.scopes.allowWrite.join(', ')}`
+    out.push({
+      refusal: `${user} may hold read tokens only (${rule}): pass --scope read for a read token`,
+      warning: `${user} may hold read tokens only (${rule}): this write token was created against that rule`,
+    })
+  }
+  return out
+}
+
+async function act(p: Parsed, service: TokenService, policy: Policy, io: Io, audit: Logger): Promise<number> {
   const actor = userInfo().username
   if (p.action === 'create') {
-    const { record, secret } = await service.create(p.user!, { name: p.name, validForDays: p.days }, policy)
-    auditToken(audit, 'token.create', record, { actor, via: 'cli' })
-    io.err(`Created API token ${record.id} "${record.name}" for ${record.user}, expires ${when(record.expiresAt)}. It is shown only now:`)
-    io.out(secret)
-    if (!(await service.userMayHoldTokens(record.user, policy))) {
-      io.err(`warning: ${record.user} is not in apiTokens.creators.groups: the token stays inactive until they are`)
+    const objections = await policyObjections(p, service, policy)
+    const forced = objections.length > 0
+    if (forced && p.force !== true) {
+      for (const o of objections) io.err(`restgate: ${o.refusal}`)
+      io.err('restgate: no token was created (--force creates it anyway)')
+      return 1
     }
+    // Forced: the scope asked for, or write as a plain create means, past apiTokens.scopes.allowWrite.
+    const input = forced ? { scope: p.scope ?? 'write', overridePermissions: true } : { scope: p.scope }
+    const { record, secret } = await service.create(p.user!, { name: p.name, validForDays: p.days, ...input }, policy)
+    auditToken(audit, 'token.create', record, { actor, via: 'cli', ...(forced ? { forced: true as const } : {}) })
+    io.err(`Created API token ${record.id} "${record.name}" for ${record.user} (scope ${record.scope}), expires ${when(record.expiresAt)}. It is shown only now:`)
+    io.out(secret)
+    for (const o of objections) io.err(`warning (--force): ${o.warning}`)
     return 0
   }
   if (p.action === 'list') {

@@ -32,8 +32,10 @@ export interface CachedToken {
 export interface CreateTokenInput extends LifetimeRequest {
   readonly name?: string | undefined
   readonly description?: string | undefined
-  readonly scope?: TokenScope
+  readonly scope?: TokenScope | undefined
   readonly paths?: readonly string[] | null
+  /** Skips apiTokens.scopes.allowWrite: only the CLI's `token create --force`, never the API. */
+  readonly overridePermissions?: boolean
 }
 
 /**
@@ -271,7 +273,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       const lifetime = decideLifetime(policy.config.apiTokens, input)
       if (!lifetime.ok) throw lifetime.error
       const paths = checkTokenPaths(input.paths ?? null, policy.config.apiTokens.paths)
-      const scope = await decideScope(owner, input.scope, policy)
+      const scope = input.overridePermissions === true && input.scope !== undefined ? input.scope : await decideScope(owner, input.scope, policy)
       await keyReady()
       const now = clock.now()
       const secret = generateToken()

@@ -6,6 +6,7 @@ import { createHash, createPrivateKey, randomBytes, type KeyObject } from 'node:
 import { readFileSync } from 'node:fs'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config/schema.js'
+import { productsOf } from '../config/products.js'
 import type { PrepareOutcome } from '../config/prepare.js'
 import { authorizationHeader, prepareImpersonated, rsaSha1Async, type Pair } from './oauth1.js'
 
@@ -81,7 +82,8 @@ export function createOAuthBox(clock: Clock, nonce: () => string = () => randomB
       if (oauth === undefined) return { fingerprint: 'none', commit: () => undefined }
       const key = readKey(oauth.privateKeyFile)
       if (typeof key === 'string') return { problems: [{ path: KEY_PATH, message: key }] }
-      const origin = new URL(oauth.baseUrl ?? config.upstream.url).origin
+      // With products, check-config allows identity.oauth only when they share one origin.
+      const origin = new URL(oauth.baseUrl ?? productsOf(config)[0]?.origin ?? 'http://invalid').origin
       const der = key.export({ type: 'pkcs8', format: 'der' })
       // A digest of the key with what it signs for: a reload that changes only the file is still applied.
       const fingerprint = createHash('sha256').update(der).update(`\n${oauth.consumerKey}\n${origin}`).digest('hex')

@@ -33,7 +33,7 @@ t.test('create with scope and paths: stored, answered, listed (user and admin li
   t.equal(record?.scope, 'read')
   t.same(record?.paths, ['/rest/api/2/search', '/rest/api/2/issue/**'])
 
-  const mine = (await api(rg.url, '/user/tokens', { auth: alice })).json<Array<Record<string, unknown>>>()
+  const mine = (await api(rg.url, '/user/tokens', { auth: alice })).json<{ allApiTokens: Array<Record<string, unknown>> }>().allApiTokens
   t.match(mine[0], { id: created['id'], tokenName: 'reporting', scope: 'read', paths: ['/rest/api/2/search', '/rest/api/2/issue/**'], username: 'alice', validForDays: '30' })
   const all = (await api(rg.url, '/admin/tokens', { auth: root })).json<{ allApiTokens: Array<Record<string, unknown>> }>()
   t.match(all.allApiTokens.find((x) => x['id'] === created['id']), { scope: 'read', paths: ['/rest/api/2/search', '/rest/api/2/issue/**'] })

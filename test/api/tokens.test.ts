@@ -97,15 +97,16 @@ t.test('list: the caller\'s own tokens, newest first, never a secret or hash', a
   for (const version of ['2.0', 'latest']) {
     const res = await api(rg.url, `/rest/ksso/api/apitokens/${version}/user/tokens`, { auth: alice })
     t.equal(res.status, 200, version)
-    const list = res.json<Array<Record<string, unknown>>>()
+    t.same(Object.keys(res.json()), ['allApiTokens'], `${version}: in Kantega's wrapper`)
+    const list = res.json<{ allApiTokens: Array<Record<string, unknown>> }>().allApiTokens
     t.same(list.map((x) => x['tokenName']), ['second', 'first'], `${version}: newest first, only alice's`)
     t.same(shape(list[0]!), {
       active: 'boolean', createdAt: 'string', createdAtMillis: 'number', description: 'string', expired: 'boolean',
       expiresAt: 'string', expiresAtMillis: 'number', id: 'number', lastUsedAtMillis: 'null', lastUsedIp: 'null',
-      paths: 'null', scope: 'string', timeUntilExpiryDays: 'number', timeUntilExpiryMillis: 'number', tokenName: 'string',
+      paths: 'null', scope: 'string', timeUntilExpiryDays: 'string', timeUntilExpiryMillis: 'number', tokenName: 'string',
       username: 'string', validForDays: 'string',
     })
-    t.match(list[0], { id: second.id, username: 'alice', createdAtMillis: T0, createdAt: localDateTime(T0, 'minutes'), timeUntilExpiryDays: 30, timeUntilExpiryMillis: 30 * DAY_MS, active: true, expired: false })
+    t.match(list[0], { id: second.id, username: 'alice', createdAtMillis: T0, createdAt: localDateTime(T0, 'seconds'), timeUntilExpiryDays: '30', timeUntilExpiryMillis: 30 * DAY_MS, active: true, expired: false })
     const text = res.body.toString()
     t.notMatch(text, first.apiToken)
     t.notMatch(text, second.apiToken)
@@ -125,7 +126,7 @@ t.test('expiry status: Kantega fields; another user\'s id reads like an unknown 
     apiTokenDescription: 'nightly',
     id: tok.id,
     timeUntilExpiryMillis: 7.5 * DAY_MS,
-    timeUntilExpiryDays: 7,
+    timeUntilExpiryDays: '7',
   })
   const other = await api(rg.url, `/user/expiry/status?id=${tok.id}`, { auth: bob })
   t.equal(other.status, 404)
@@ -158,6 +159,54 @@ t.test('refresh: extends by the original lifetime from now, same secret, with {a
   t.equal(expired.status, 401)
   t.equal(expired.json()['code'], 'RG_ERR_TOKEN_EXPIRED')
   t.equal(await tokensOf(rg), before, 'refused refreshes changed nothing')
+})
+
+t.test('refresh with Content-Type: application/json and no body refreshes the token in Authorization, as Kantega does', async (t) => {
+  let now = T0
+  const { rg, alice } = await setup(t, {}, { clock: { now: () => now } })
+  const tok = await createToken(rg.url, alice, { validForDays: 10 })
+  now += 3 * DAY_MS
+  // curl -X PUT -H 'Content-Type: application/json' -H 'Authorization: Bearer ...' .../user/refresh
+  const res = await api(rg.url, '/user/refresh', { method: 'PUT', auth: bearer(tok.apiToken), headers: { 'content-type': 'application/json' } })
+  t.equal(res.status, 200)
+  t.equal(res.json()['expiresAtMillis'], now + 10 * DAY_MS)
+  now += DAY_MS
+  const zeroBytes = await api(rg.url, '/user/refresh', { method: 'PUT', auth: bearer(tok.apiToken), body: '' })
+  t.equal(zeroBytes.status, 200, 'a zero-length JSON body is no body too')
+  t.equal(zeroBytes.json()['expiresAtMillis'], now + 10 * DAY_MS)
+  const created = await api(rg.url, '/user/tokens', { method: 'POST', auth: alice, body: '' })
+  t.equal(created.status, 201, 'POST user/tokens with zero bytes of JSON gives the defaults, like {}')
+  t.equal(created.json()['validForDays'], '30')
+  const before = await tokensOf(rg)
+  const spaces = await api(rg.url, '/user/refresh', { method: 'PUT', auth: bearer(tok.apiToken), body: '  ' })
+  t.equal(spaces.status, 400, 'a body that is there but not JSON is still refused')
+  t.equal(spaces.json()['code'], 'RG_ERR_BAD_REQUEST')
+  const poisoned = await api(rg.url, '/user/refresh', { method: 'PUT', auth: bearer(tok.apiToken), body: '{"__proto__":{"id":1}}' })
+  t.equal(poisoned.status, 400, "Fastify's prototype-poisoning check still runs")
+  t.equal(await tokensOf(rg), before)
+})
+
+t.test('decimal ids only: 0x10, 1e1, +1, " 1", 01 never name another token', async (t) => {
+  const { rg, alice, root } = await setup(t)
+  const policy = rg.runtime.current.policy
+  for (let i = 1; i <= 16; i++) await rg.tokens.service.create('alice', { name: `t${i}` }, policy)
+  t.same((await rg.store.listTokens('alice')).map((r) => r.id).sort((a, b) => a - b), Array.from({ length: 16 }, (_, i) => i + 1))
+  const before = await tokensOf(rg)
+  for (const id of ['0x10', '1e1', '+1', '%201', '1%20', '01', '1.0', '-0', '0b1', '0o1', '1_0', 'Infinity', '%EF%BC%91']) {
+    for (const [method, path] of [['DELETE', `/user/delete/${id}`], ['DELETE', `/admin/delete/${id}`], ['GET', `/user/expiry/status?id=${id}`]] as const) {
+      const res = await api(rg.url, path, { method, auth: path.startsWith('/admin') ? root : alice })
+      t.equal(res.status, 400, `${method} ${path}`)
+      t.equal(res.json()['code'], 'RG_ERR_BAD_REQUEST', `${method} ${path}`)
+      t.match(res.json()['message'], /id must be a token id in decimal digits/, `${method} ${path}`)
+    }
+  }
+  t.equal(await tokensOf(rg), before, 'no token was deleted by a look-alike id')
+  const status = await api(rg.url, '/user/expiry/status?id=16', { auth: alice })
+  t.equal(status.status, 200)
+  t.equal(status.json()['id'], 16, 'the decimal id still answers')
+  const deleted = await api(rg.url, '/user/delete/16', { method: 'DELETE', auth: alice })
+  t.equal(deleted.status, 200)
+  t.equal(await rg.store.getToken(16), null)
 })
 
 t.test('delete: own tokens only (plain-text confirmation), 404 for others and unknown ids', async (t) => {
@@ -221,7 +270,7 @@ t.test('creators.groups: only members and admins create; a user who left keeps i
   writeFileSync(rg.configPath, stringify({ ...policy, ...groups([]) }))
   t.equal((await rg.reload('test')).applied, true)
   const list = await api(rg.url, '/user/tokens', { auth: alice })
-  t.same(list.json<Array<{ active: boolean }>>().map((x) => x.active), [false], '"active": false in the list')
+  t.same(list.json<{ allApiTokens: Array<{ active: boolean }> }>().allApiTokens.map((x) => x.active), [false], '"active": false in the list')
   const used = await api(rg.url, '/rest/api/2/x', { auth: basic('alice', tok.apiToken) })
   t.equal(used.status, 401)
   t.equal(used.json()['code'], 'RG_ERR_TOKEN_INACTIVE')
@@ -239,7 +288,7 @@ t.test('bad input: a clear 4xx with a JSON code, and nothing in the store change
     ['an array', 'POST /user/tokens', undefined, '[]', 400, 'RG_ERR_BAD_REQUEST', /must be a JSON object/],
     ['null', 'POST /user/tokens', undefined, 'null', 400, 'RG_ERR_BAD_REQUEST', /must be a JSON object/],
     ['a string', 'POST /user/tokens', undefined, '"x"', 400, 'RG_ERR_BAD_REQUEST', /must be a JSON object/],
-    ['an empty JSON body', 'POST /user/tokens', undefined, '', 400, 'RG_ERR_BAD_REQUEST', /empty/],
+    ['a JSON body of white space', 'POST /user/tokens', undefined, ' ', 400, 'RG_ERR_BAD_REQUEST', /not valid JSON/],
     ['form encoding', 'POST /user/tokens', 'application/x-www-form-urlencoded', 'tokenName=x', 415, 'RG_ERR_UNSUPPORTED_MEDIA_TYPE', /content type/i],
     ['tokenName a number', 'POST /user/tokens', undefined, { tokenName: 5 }, 400, 'RG_ERR_BAD_REQUEST', /body\.tokenName must be text/],
     ['tokenName too long', 'POST /user/tokens', undefined, { tokenName: 'x'.repeat(201) }, 400, 'RG_ERR_BAD_REQUEST', /body\.tokenName/],
@@ -259,9 +308,11 @@ t.test('bad input: a clear 4xx with a JSON code, and nothing in the store change
     ['id 0', 'DELETE /user/delete/0', undefined, undefined, 400, 'RG_ERR_BAD_REQUEST', /path parameter id/],
     ['id negative', 'DELETE /user/delete/-3', undefined, undefined, 400, 'RG_ERR_BAD_REQUEST', /path parameter id/],
     ['id huge', 'DELETE /user/delete/99999999999999999999', undefined, undefined, 400, 'RG_ERR_BAD_REQUEST', /path parameter id/],
+    ['id 1.0', 'DELETE /user/delete/1.0', undefined, undefined, 400, 'RG_ERR_BAD_REQUEST', /path parameter id must be a token id in decimal digits/],
     ['unknown id', 'DELETE /user/delete/424242', undefined, undefined, 404, 'RG_ERR_UNKNOWN_ID', /no API token with id 424242/],
     ['status without id', 'GET /user/expiry/status', undefined, undefined, 400, 'RG_ERR_BAD_REQUEST', /query parameter id is required/],
     ['status with a bad id', 'GET /user/expiry/status?id=1x', undefined, undefined, 400, 'RG_ERR_BAD_REQUEST', /query parameter id/],
+    ['status with two ids', `GET /user/expiry/status?id=${tok.id}&id=${tok.id}`, undefined, undefined, 400, 'RG_ERR_BAD_REQUEST', /query parameter id/],
     ['status of an unknown id', 'GET /user/expiry/status?id=424242', undefined, undefined, 404, 'RG_ERR_UNKNOWN_ID', /424242/],
     ['refresh with nothing to refresh', 'PUT /user/refresh', undefined, undefined, 400, 'RG_ERR_BAD_REQUEST', /apiToken/],
     ['refresh a password', 'PUT /user/refresh', undefined, { apiToken: 'hunter2' }, 400, 'RG_ERR_BAD_REQUEST', /not a restgate API token/],

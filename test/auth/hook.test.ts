@@ -13,7 +13,7 @@ const protectedPolicy = (anonymous: 'deny' | 'passthrough'): Policy =>
   policyFrom({ upstream: { url: 'http://jira:8080' }, anonymous, apiTokens: { paths: ['/rest/**'] } }).policy
 
 function request(policy: Policy, path: string, headers: AuthRequest['headers'] = {}): AuthRequest {
-  return { policy, path, method: 'GET', ip: '10.1.1.1', headers, secure: false, log }
+  return { policy, path, method: 'GET', ip: '10.1.1.1', headers, secure: false, log, product: { name: 'jira', type: 'jira', contextPath: '' } }
 }
 
 const alice: Authenticator = {
@@ -47,7 +47,7 @@ t.test('a refusal stops the chain and is counted; an asynchronous authenticator 
   const gate = createGate({ authenticators: [refuses, alice], scope: 'forward', metrics: metrics as never })
   const verdict = gate.decide(request(protectedPolicy('passthrough'), '/rest/api/2/issue/X', { 'x-test': 'alice' }))
   t.ok(verdict instanceof Promise)
-  t.match(await verdict, { code: 'RG_ERR_TOKEN_INVALID' })
+  t.match(await verdict, { code: 'RG_ERR_TOKEN_INVALID', refusedBy: 'refuses' })
   t.same(counted, ['RG_ERR_TOKEN_INVALID'])
 })
 
@@ -60,5 +60,5 @@ t.test('local scope: no identity is a 401, offering Basic only where the scope s
   t.same(a.headers['www-authenticate'], ['Basic realm="restgate"'])
   const p = page.decide(request(policy, '/tokens/api/session')) as RgError
   t.equal(p.message, 'log in first')
-  t.equal(p.headers['www-authenticate'], undefined, 'no Basic challenge a browser would answer with a password prompt')
+  t.same(p.headers['www-authenticate'], ['Bearer realm="restgate"'], 'no Basic challenge a browser would answer with a password prompt, but a challenge')
 })

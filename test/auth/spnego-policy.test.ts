@@ -116,7 +116,7 @@ t.test('the management API runs the same Kerberos authenticator, mutual token in
   const prepared = await prepareKerberos(r.config, { env: process.env, createReplayCacheDir: true })
   if (!prepared.ok) throw new Error(JSON.stringify(prepared.problems))
   const metrics = createMetrics({ defaultMetrics: false })
-  const upstream = createUpstream(r.config.upstream)
+  const upstream = createUpstream(r.config.upstream!)
   t.teardown(() => upstream.close())
   const whoami = async (app: FastifyInstance) => {
     app.get('/me', { config: { access: 'user' } }, async (request) => ({ user: request.rg.auth!.identity.user }))
@@ -126,7 +126,7 @@ t.test('the management API runs the same Kerberos authenticator, mutual token in
     logger: pino({ level: 'silent' }),
     metrics,
     clock: systemClock,
-    upstream,
+    products: [{ name: 'jira', upstream }],
     authenticators: [createSpnegoAuthenticator({ kerberos: { current: prepared.state }, metrics })],
     apiFamilies: [['whoami', '1.0', whoami]],
   })

@@ -58,7 +58,7 @@ function setup(opts: { principal?: string; fail?: Error; keytabRealms?: string[]
   const log = pino({ level: 'debug' }, logs.stream)
   const auth = createSpnegoAuthenticator({ kerberos: { current: state }, metrics, ...opts.extra })
   const run = (p: Policy, headers: Record<string, string>, ip = '10.0.0.1', path = '/rest/api/2/myself') =>
-    auth.authenticate({ policy: p, path, method: 'GET', ip, headers, secure: false, log })
+    auth.authenticate({ policy: p, product: { name: 'jira', type: 'jira', contextPath: '' }, path, method: 'GET', ip, headers, secure: false, log })
   const count = async (outcome: string) =>
     (await metrics.kerberosHandshakes.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0
   return { run, accepted, logs, metrics, count }
@@ -109,7 +109,8 @@ t.test('principal rules: realm refused, lowercase, principalMap, unusable result
 t.test('refusals before and by the acceptor carry their codes, metrics and a fix in the log', async (t) => {
   const pre = setup()
   t.equal(((await pre.run(policy(), { authorization: 'Negotiate TlRMTVNTUAAB' })) as RgError).code, 'RG_ERR_KERBEROS_NTLM')
-  t.equal(((await pre.run(policy(), { authorization: 'Negotiate' })) as RgError).code, 'RG_ERR_KERBEROS_MALFORMED')
+  t.equal(((await pre.run(policy(), { authorization: 'Negotiate !!' })) as RgError).code, 'RG_ERR_KERBEROS_MALFORMED')
+  t.equal(await pre.run(policy(), { authorization: 'Negotiate' }), undefined, 'a scheme with no token is no credential: not this authenticator\'s')
   t.equal(pre.accepted.length, 0, 'the acceptor never saw them')
   for (const [kind, code] of [
     ['replay', 'RG_ERR_KERBEROS_REPLAY'],
@@ -134,6 +135,7 @@ t.test('an authenticator whose Kerberos was never prepared refuses', async (t) =
   const auth = createSpnegoAuthenticator({ kerberos: { current: undefined }, metrics })
   const out = await auth.authenticate({
     policy: policy(),
+    product: { name: 'jira', type: 'jira', contextPath: '' },
     path: '/rest/x',
     method: 'GET',
     ip: '10.0.0.1',

@@ -130,3 +130,20 @@ t.test('targets: met, not met, and "not run" when their cases were left out', as
   t.same(row('(r2) / (a2) a fresh SPNEGO token per request: req/s').slice(2), ['0.80x', 'not met'])
   t.same(row('(r1) / (a1)').slice(2), ['–', 'not run'])
 })
+
+t.test('forward-auth targets: added p50 over nginx alone round by round, restgate CPU against proxy mode', async (t) => {
+  const results = [
+    result('n1', [m(10000, 30), m(9000, 30)], [[0.06, 1], [0.08, 1]]),
+    result('n2', [m(8000, 90), m(7000, 100)], [[0.14, 1], [0.2, 1]]),
+    result('4e', [m(5000, 200), m(4000, 150)]),
+    result('n3', [m(8000, 90)]),
+  ]
+  const ids = { alone: 'n1', pairs: [{ what: 'API token', auth: 'n2', proxy: '4e' }, { what: 'session cookie', auth: 'n3', proxy: '5' }] }
+  const table = targetTable(summarise(results, ['1', '2', '3']), results, [], ids)
+  const row = (prefix: string) => table.find((r) => r[0]!.startsWith(prefix))!
+  // Rounds: 0.14 - 0.06 = 0.08, 0.2 - 0.08 = 0.12; median 0.10. CPU: 90/200 = 0.45, 100/150 = 0.67; median 0.56.
+  t.same(row('(n2) API token through nginx: added p50').slice(1), ['<= 0.1 ms', '+0.100 ms', 'met'])
+  t.same(row('(n2) / (4e)').slice(1), ['<= 0.60x', '0.56x', 'met'])
+  t.same(row('(n3) session cookie through nginx').slice(2), ['–', 'not run'], 'no latency runs')
+  t.same(row('(n3) / (5)').slice(2), ['–', 'not run'], 'no proxy-mode case')
+})

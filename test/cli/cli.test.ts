@@ -35,6 +35,13 @@ t.test('check-config lists every problem with its YAML path and exits 1', async 
   t.equal(r.out, '')
 })
 
+t.test('check-config: kerberos.sessions: true with sessions.enabled: false is a problem with its YAML path', async (t) => {
+  const file = writePolicy(tempDir(t), 'upstream:\n  url: "http://jira:8080"\nsessions:\n  enabled: false\nkerberos:\n  sessions: true\n')
+  const r = run(['check-config', file])
+  t.equal(r.code, 1)
+  t.match(r.err, /kerberos\.sessions \(line 6\): needs sessions\.enabled: true/)
+})
+
 t.test('check-config reads the identity keys as start-up does: a short signing key and a non-RSA OAuth key, both listed', async (t) => {
   const dir = tempDir(t)
   const signingKey = join(dir, 'assertion.key')
@@ -59,12 +66,66 @@ t.test('check-config usage errors exit 2; a missing file exits 1', async (t) => 
 t.test('--help describes every command the CLI accepts; --version prints package.json version', async (t) => {
   const help = run(['--help'])
   t.equal(help.code, 0)
-  for (const cmd of ['--config FILE', 'check-config FILE', '--version', 'SIGHUP']) t.match(help.out, cmd)
+  for (const cmd of ['--config FILE', 'check-config [FILE]', '--version', 'SIGHUP', 'anywhere on the command line']) t.match(help.out, cmd)
   const pkg = JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { version: string }
   t.equal(run(['--version']).out.trim(), pkg.version)
   const bad = run(['--frobnicate'])
   t.equal(bad.code, 2)
   t.match(bad.err, /Unknown option '--frobnicate'/)
+})
+
+t.test('check-config takes its file as FILE, --config FILE (before or after) or $RESTGATE_CONFIG', async (t) => {
+  const example = repoPath('config', 'restgate.example.yaml')
+  for (const [args, env] of [
+    [['--config', example, 'check-config'], {}],
+    [['check-config', '--config', example], {}],
+    [['check-config', '-c', example], {}],
+    [['check-config'], { RESTGATE_CONFIG: example }],
+    [['--config', example, 'check-config', example], {}],
+  ] as const) {
+    const r = run([...args], env)
+    t.equal(r.code, 0, `${args.join(' ')}: ${r.err}`)
+    t.match(r.out, /restgate\.example\.yaml: test is successful/)
+  }
+  const two = run(['--config', example, 'check-config', '/other.yaml'])
+  t.equal(two.code, 2, 'two different files is a usage error')
+  t.match(two.err, /usage: restgate check-config \[FILE\]/)
+})
+
+const OLD_NODE = '/usr/bin/node'
+const oldNode = spawnSync(OLD_NODE, ['-p', 'process.versions.node'], { encoding: 'utf8' })
+const MINIMUM = (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { engines: { node: string } }).engines.node.replace('>=', '')
+const oldEnough = oldNode.status === 0 && Number(oldNode.stdout.split('.')[0]) < Number(MINIMUM.split('.')[0])
+
+t.test(
+  'Node.js older than package.json engines: exit 1 before anything native loads, naming the minimum and scripts/node.sh',
+  { skip: oldEnough ? false : `${OLD_NODE} is not older than ${MINIMUM} here (${oldNode.stdout.trim() || 'missing'})` },
+  async (t) => {
+    // Every command, --version included: the check runs before command.ts (and better-sqlite3, which crashes
+    // Node 20 rather than fail) is imported.
+    const example = repoPath('config', 'restgate.example.yaml')
+    for (const args of [['--version'], ['token', 'list', '--config', example], ['--config', example]]) {
+      const r = spawnSync(OLD_NODE, [CLI, ...args], { encoding: 'utf8', timeout: 20000 })
+      t.equal(r.status, 1, `${args.join(' ')}: exit 1, not a crash (signal ${String(r.signal)})`)
+      t.equal(r.signal, null)
+      t.equal(r.stdout, '')
+      t.match(r.stderr, `restgate needs Node.js ${MINIMUM} or newer, and this is Node.js ${oldNode.stdout.trim()} (${OLD_NODE})`)
+      t.match(r.stderr, 'bash scripts/node.sh dist/src/cli.js')
+    }
+  },
+)
+
+t.test('the version check itself: x.y.z compared part by part', async (t) => {
+  const { atLeast, minimumNodeVersion, nodeVersionProblem } = await import('../../src/version.js')
+  t.equal(minimumNodeVersion(), '24.11.0')
+  t.ok(atLeast('24.11.0', '24.11.0'))
+  t.ok(atLeast('v24.22.3', '24.11.0'))
+  t.ok(atLeast('26.0.0', '24.11.0'))
+  t.notOk(atLeast('24.10.9', '24.11.0'))
+  t.notOk(atLeast('20.20.2', '24.11.0'))
+  t.notOk(atLeast('9.99.99', '24.11.0'), 'numbers, not text')
+  t.equal(nodeVersionProblem('24.22.3', '/x/node'), undefined)
+  t.match(nodeVersionProblem('22.23.5', '/x/node'), /needs Node\.js 24\.11\.0 or newer, and this is Node\.js 22\.23\.5 \(\/x\/node\)/)
 })
 
 t.test('no policy file given: exit 2 with what to do', async (t) => {

@@ -2,12 +2,14 @@
 // sums their metrics and checks, a killed worker is replaced, SIGHUP reaches them, SIGTERM drains them all.
 import t from 'tap'
 import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
 import net from 'node:net'
 import { startStubJira } from '../helpers/stub-jira.js'
 import { spawnRestgate, testPolicy, writePolicy, type RestgateProcess } from '../helpers/restgate.js'
 import { httpRequest } from '../helpers/http.js'
 import { freePort } from '../helpers/ports.js'
 import { tempDir } from '../helpers/tmp.js'
+import { repoPath } from '../helpers/paths.js'
 
 function alive(pid: number): boolean {
   try {
@@ -72,10 +74,20 @@ t.test('two workers serve the port; admin sums them; SIGHUP reloads each; SIGTER
   t.same([...pids].sort(), [...workerPids].sort(), 'each new connection went to the next worker: both served')
   const metrics = await httpRequest(`${rg.adminUrl}/metrics`)
   t.equal(metrics.status, 200)
-  t.match(metrics.body.toString(), /restgate_requests_total\{class="proxy",status="200",auth="none"\} 8\b/, 'counts from both workers, summed')
+  const scraped = metrics.body.toString()
+  t.match(scraped, /restgate_requests_total\{class="proxy",status="200",auth="none"\} 8\b/, 'counts from both workers, summed')
+  t.match(scraped, /^restgate_request_duration_seconds_count\{class="proxy"\} 8$/m, 'durations summed')
+  t.match(scraped, /^restgate_requests_in_flight 0$/m)
+  const version = (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { version: string }).version
+  t.match(scraped, new RegExp(`^restgate_build_info\\{version="${version.replace(/\./g, '\\.')}",node_version="${process.version}"\\} 1$`, 'm'), 'build_info is 1, not one per worker')
+  t.match(scraped, /^restgate_config_last_reload_successful 1$/m, 'not summed')
+  const loaded = Number(/^restgate_config_last_reload_success_timestamp_seconds (\S+)$/m.exec(scraped)?.[1])
+  t.ok(Math.abs(loaded - Date.now() / 1000) < 120, `the workers' load time, not their sum (${loaded})`)
+  t.match(scraped, /^process_cpu_seconds_total \d/m, "Node's process metrics under their usual names, summed over the workers")
+  t.match(scraped, /^nodejs_eventloop_lag_seconds \d/m)
   const ready = await httpRequest(`${rg.adminUrl}/readyz`)
   t.equal(ready.status, 200)
-  t.same(ready.json(), { status: 'ready', workers: 'ok', config: 'ok', store: 'ok' })
+  t.same(ready.json(), { status: 'ready', workers: 'ok', config: 'ok', store: 'ok', policyFile: 'ok' })
 
   writePolicy(dir, { ...policy, anonymous: 'deny' })
   rg.child.kill('SIGHUP')

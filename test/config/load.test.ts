@@ -24,7 +24,7 @@ t.test('the example policy in config/ loads and documents the defaults', async (
   if (!min.ok) return t.fail('minimal policy')
   // Everything the example writes out equals the built-in default, except what it deliberately sets.
   t.same({ ...r.config, server: { ...r.config.server, port: 8080 }, upstream: { ...r.config.upstream, url: 'http://jira:8080' } }, min.config)
-  t.equal(r.config.upstream.url, 'http://localhost:8080', '${JIRA_URL:-...} default applied')
+  t.equal(r.config.upstream!.url, 'http://localhost:8080', '${JIRA_URL:-...} default applied')
 })
 
 t.test('a minimal policy gets every default', async (t) => {
@@ -65,7 +65,7 @@ t.test('every problem is reported at once with its path and line', async (t) => 
     'server.port (line 2): must be an integer 1-65535',
     'server.prot (line 3): unknown key (did you mean "port"?)',
     'server.trustedProxies[1] (line 4): must be a CIDR like 10.0.0.0/8, 192.0.2.7 or 2001:db8::/32',
-    'upstream.url (line 6): must be an http:// or https:// origin without a path, like http://jira:8080',
+    'upstream.url (line 6): must be an http:// or https:// URL like http://jira:8080 or http://jira:8080/jira',
     'upstream.timeout (line 7): must be a duration like 30s, 15m, 8h, 7d, or a whole number of seconds',
     'apiTokens.paths[0] (line 9): must be a path glob starting with / (* one segment, ** any depth)',
     'kerberos.excludeUserAgents[0] (line 11): must be a case-insensitive substring, or a /regular expression/',
@@ -75,12 +75,12 @@ t.test('every problem is reported at once with its path and line', async (t) => 
 })
 
 t.test('missing required keys and cross-key rules', async (t) => {
-  t.same(problems('server: { port: 8080 }\n'), ['upstream: is required'])
+  t.same(problems('server: { port: 8080 }\n'), ['upstream: is required: the Jira or Confluence to forward to (or products, for several)'])
   t.same(
     problems(MIN + 'store: { type: redis }\nkerberos: { enabled: true }\nsessions: { idleTimeout: 9h, absoluteTimeout: 8h }\n'),
     [
       'store.redis (line 2): is required when store.type is "redis"',
-      'kerberos.keytab (line 3): is required when kerberos.enabled is true',
+      'kerberos.keytab (line 3): is required when kerberos.enabled is true (or KRB5_KTNAME naming a keytab file in the environment)',
       'sessions.idleTimeout (line 4): must not exceed sessions.absoluteTimeout',
     ],
   )
@@ -88,6 +88,53 @@ t.test('missing required keys and cross-key rules', async (t) => {
     'store.redis (line 2): needs exactly one of url, sentinels (with name) or cluster',
   ])
   t.same(problems(MIN + 'server: { port: 9090 }\n'), ['server.admin.port (line 2): must differ from server.port'])
+  t.same(problems(MIN + 'server: { headersTimeout: 10m, requestTimeout: 5m }\n'), ['server.headersTimeout (line 2): must not exceed server.requestTimeout'])
+  t.same(problems(MIN + 'server: { headersTimeout: 10m, requestTimeout: 0 }\n'), [], 'no request timeout: any header timeout')
+  t.same(problems('server: { maxHeaders: 8, minBodyRate: -1 }\nupstream: { url: "http://jira:8080", maxQueued: -1 }\n'), [
+    'server.maxHeaders (line 1): must be an integer from 16 to 10000',
+    'server.minBodyRate (line 1): must be an integer from 0 (no minimum) to 1073741824 (bytes a second)',
+    'upstream.maxQueued (line 2): must be an integer 0-100000',
+  ])
+})
+
+t.test('forwardAuth: on only with a trusted front proxy, and the token page kept off its path', async (t) => {
+  t.same(problems(MIN + 'forwardAuth:\n  enabled: true\n'), [
+    'forwardAuth.enabled (line 3): needs server.trustedProxies: auth requests are answered only for the front proxies listed there',
+  ])
+  t.same(problems(MIN + 'server: { trustedProxies: [10.0.0.5] }\nforwardAuth: { enabled: true }\ntokenPage: { path: /restgate/auth/tokens }\n'), [
+    'tokenPage.path (line 4): must not be /restgate/auth or under it while forwardAuth.enabled is true',
+  ])
+  t.same(problems(MIN + 'server: { trustedProxies: [10.0.0.5] }\nforwardAuth: { enabled: true }\n'), [])
+  t.same(problems(MIN + 'forwardAuth: { path: /auth }\n'), ['forwardAuth.path (line 2): unknown key'])
+  const oauth = `identity: { oauth: { consumerKey: restgate, privateKeyFile: ${repoPath('package.json')} } }\n`
+  t.same(problems(MIN + 'server: { trustedProxies: [10.0.0.5] }\nforwardAuth: { enabled: true }\n' + oauth), [
+    'forwardAuth.enabled (line 3): cannot be used with identity.oauth: only a request restgate forwards itself can be OAuth-signed (use identity.signing beside a front proxy)',
+  ])
+  const r = parseConfig(MIN, { env: {} })
+  t.equal(r.ok && r.config.forwardAuth.enabled, false, 'off by default')
+})
+
+t.test('kerberos.keytab left out: the keytab file KRB5_KTNAME names, as libkrb5 reads it', async (t) => {
+  const keytabOf = (env: Record<string, string>): string | undefined => {
+    const r = parseConfig(MIN + 'kerberos: { enabled: true }\n', { env, checkFiles: false })
+    return r.ok ? r.config.kerberos.keytab : undefined
+  }
+  t.equal(keytabOf({ KRB5_KTNAME: 'FILE:/run/credentials/restgate.service/http.keytab' }), '/run/credentials/restgate.service/http.keytab')
+  t.equal(keytabOf({ KRB5_KTNAME: '/etc/restgate/http.keytab' }), '/etc/restgate/http.keytab', 'a bare path is a FILE: keytab')
+  t.equal(keytabOf({ KRB5_KTNAME: 'MEMORY:x' }), undefined, 'not a file: still required')
+  t.same(problems(MIN + 'kerberos: { enabled: true }\n', { KRB5_KTNAME: 'MEMORY:x' }), [
+    'kerberos.keytab (line 2): is required when kerberos.enabled is true (or KRB5_KTNAME naming a keytab file in the environment)',
+  ])
+  const named = parseConfig(MIN + 'kerberos: { enabled: true, keytab: /etc/restgate/http.keytab }\n', { env: { KRB5_KTNAME: 'FILE:/elsewhere' }, checkFiles: false })
+  t.equal(named.ok && named.config.kerberos.keytab, '/etc/restgate/http.keytab', 'the policy wins over the environment')
+})
+
+t.test('kerberos.sessions with sessions.enabled: false is a problem at kerberos.sessions, not a switch that does nothing', async (t) => {
+  t.same(problems(MIN + 'sessions:\n  enabled: false\nkerberos:\n  sessions: true\n'), [
+    'kerberos.sessions (line 5): needs sessions.enabled: true (the cookie a handshake sets is a restgate session, and sessions are switched off)',
+  ])
+  t.same(problems(MIN + 'sessions: { enabled: false }\nkerberos: { sessions: false }\n'), [], 'either one alone is fine')
+  t.same(problems(MIN + 'kerberos: { sessions: true }\n'), [], 'sessions are on by default')
 })
 
 t.test('store.redis: replicas a confirmed write waits for, by default and as set; bad values named with their line', async (t) => {
@@ -143,14 +190,14 @@ t.test('${VAR} substitution for secrets and numbers', async (t) => {
     env: { JIRA: 'http://jira:8080', PORT: '8443', WORKERS: '2' },
   })
   if (!r.ok) return t.fail(r.problems.map(formatProblem).join('\n'))
-  t.equal(r.config.upstream.url, 'http://jira:8080')
+  t.equal(r.config.upstream!.url, 'http://jira:8080')
   t.equal(r.config.server.port, 8443, 'a whole-value reference reads as a number')
   t.equal(r.config.server.workers, 2, 'also when quoted (needed inside { flow } maps)')
   t.equal(r.config.server.realm, 'a${b}', '$${ is a literal')
   t.equal(r.config.store.path, '/var/lib/restgate/db')
   t.same(problems('upstream: { url: "${NOT_SET}" }\n'), [
     'upstream.url (line 1): environment variable NOT_SET is not set',
-    'upstream.url (line 1): must be an http:// or https:// origin without a path, like http://jira:8080',
+    'upstream.url (line 1): must be an http:// or https:// URL like http://jira:8080 or http://jira:8080/jira',
   ])
 })
 

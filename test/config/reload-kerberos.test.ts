@@ -43,3 +43,29 @@ t.test('SIGHUP with the same text: a replaced keytab is applied, the same keytab
   t.match(rg.runtime.stale, /kerberos\.keytab/)
   t.equal(rg.runtime.current.generation, 2, 'the policy in force stays')
 })
+
+t.test('the keytab through KRB5_KTNAME (as the systemd unit hands it over): served at start and after a reload', async (t) => {
+  const stub = await startStubJira(t)
+  const dir = tempDir(t)
+  const keytab = join(dir, 'credential.keytab')
+  copyFileSync(kdc.keytab, keytab)
+  const before = process.env['KRB5_KTNAME']
+  process.env['KRB5_KTNAME'] = keytab
+  t.teardown(() => {
+    if (before === undefined) delete process.env['KRB5_KTNAME']
+    else process.env['KRB5_KTNAME'] = before
+  })
+  const rg = await startRestgate(
+    t,
+    testPolicy(stub.url, { store: { path: join(dir, 'data', 'restgate.db') }, kerberos: { enabled: true, servicePrincipal: '' } }),
+    { dir, watch: false },
+  )
+  t.equal(rg.runtime.current.config.kerberos.keytab, keytab, 'no kerberos.keytab in the policy: the file KRB5_KTNAME names')
+  t.equal(process.env['KRB5_KTNAME'], `FILE:${keytab}`, 'restgate sets it in the form libkrb5 reads')
+  const negotiate = async () =>
+    (await httpRequest(`http://localhost:${new URL(rg.url).port}/rest/api/2/myself`, { headers: { authorization: `Negotiate ${await kdc.token('alice')}` } })).status
+  t.equal(await negotiate(), 200)
+  const reloaded = await rg.reload('SIGHUP')
+  t.equal(reloaded.result, 'unchanged', 'a reload reads the same keytab from FILE:… again: nothing changed, nothing refused')
+  t.equal(await negotiate(), 200)
+})

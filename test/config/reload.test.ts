@@ -150,11 +150,11 @@ t.test('restart-only keys: everything else applies, each of them is reported and
   }
   const now = rg.runtime.current
   t.equal(now.config.server.port, before.server.port, 'server.port: the running value')
-  t.equal(now.config.upstream.url, before.upstream.url)
-  t.equal(now.config.upstream.connections, before.upstream.connections)
+  t.equal(now.config.upstream!.url, before.upstream!.url)
+  t.equal(now.config.upstream!.connections, before.upstream!.connections)
   t.equal(now.config.store.path, before.store.path)
   t.equal(now.config.server.realm, 'changed')
-  t.equal(now.policy.durations.upstreamTimeoutMs, 7000)
+  t.equal(now.policy.products.get('jira')!.timeoutMs, 7000)
   t.same(now.restartPending, pending)
   t.equal(now.text, rg.runtime.current.text, 'the file text is kept as written (snapshots save it)')
   const res = await httpRequest(`${rg.url}/rest/api/2/issue/X-1`)

@@ -23,14 +23,17 @@ t.test('the restart-only keys, derived from the schema', async (t) => {
     'server.tls',
     'server.trustedProxies',
     'server.maxHeaderBytes',
+    'server.maxHeaders',
     'server.workers',
     'server.admin.enabled',
     'server.admin.host',
     'server.admin.port',
+    'upstream.type',
     'upstream.url',
     'upstream.connectTimeout',
     'upstream.connections',
     'upstream.tls',
+    'products',
     'store.type',
     'store.path',
     'store.redis',
@@ -38,6 +41,7 @@ t.test('the restart-only keys, derived from the schema', async (t) => {
     'apiTokens.hashKeyFile',
     'tokenPage.enabled',
     'tokenPage.path',
+    'forwardAuth.enabled',
   ])
 })
 
@@ -70,9 +74,9 @@ t.test('keepRestartKeys: the new policy with the running values of restart keys,
   t.equal(merged.server.port, 8000, 'listener stays')
   t.equal(merged.server.tls, undefined, 'TLS added in the file is not in force: the listener is plain HTTP')
   t.notOk('tls' in merged.server, 'and the key is absent, not undefined')
-  t.equal(merged.upstream.url, 'http://jira:8080')
+  t.equal(merged.upstream!.url, 'http://jira:8080')
   t.equal(merged.server.realm, 'other', 'live keys in the same section apply')
-  t.equal(merged.upstream.timeout, '10s')
+  t.equal(merged.upstream!.timeout, '10s')
   t.equal(merged.anonymous, 'deny')
   t.same(changedRestartKeys(running, merged, paths), [], 'nothing restart-only differs from the running policy')
   t.ok(Object.isFrozen(merged) && Object.isFrozen(merged.server) && Object.isFrozen(merged.upstream), 'deeply frozen')

@@ -40,7 +40,7 @@ t.test('admin-only routes: 401 without identity, 403 for non-admins, 200 for adm
     )
   const first = policy({})
   const runtime = createRuntimeHolder(first.config, first.text, clock.now())
-  const upstream = createUpstream(first.config.upstream)
+  const upstream = createUpstream(first.config.upstream!)
   t.teardown(() => upstream.close())
   const logger = pino({ level: 'silent' })
   const directory = createPolicyDirectory(createUpstreamDirectory({ client: upstream, clock, logger }))
@@ -49,7 +49,7 @@ t.test('admin-only routes: 401 without identity, 403 for non-admins, 200 for adm
     logger,
     metrics: createMetrics({ defaultMetrics: false }),
     clock,
-    upstream,
+    products: [{ name: 'jira', upstream }],
     directory,
     authenticators: [byHeader],
     apiFamilies: [['test-admin', '1.0', adminFamily]],

@@ -32,7 +32,7 @@ function directoryPolicy(url: string, extra: PolicyInput = {}): Policy {
 function setup(t: T, url: string, extra: Partial<UpstreamDirectoryDeps> = {}) {
   const clock = { ms: 1_700_000_000_000, now() { return this.ms } }
   const logs = createLogSink()
-  const client = createUpstream(policyFrom(testPolicy(url)).config.upstream)
+  const client = createUpstream(policyFrom(testPolicy(url)).config.upstream!)
   t.teardown(() => client.close())
   const directory = createUpstreamDirectory({ client, clock, logger: pino({ level: 'debug' }, logs.stream), ...extra })
   return { clock, logs, directory }

@@ -36,7 +36,7 @@ t.test('the reload column says restart exactly for the restart-only keys and wha
 t.test('defaults and required keys read as in the schema', async (t) => {
   const byKey = new Map(policySections(ConfigSchema).flatMap((s) => s.rows).map((r) => [r.key.slice(1, -1), r]))
   t.equal(byKey.get('server.port')?.default, '`8080`')
-  t.equal(byKey.get('upstream.url')?.default, 'required')
+  t.equal(byKey.get('upstream.url')?.default, 'required in `upstream`', 'upstream itself is one of two forms (or products)')
   t.equal(byKey.get('server.tls.cert')?.default, 'required in `server.tls`')
   t.equal(byKey.get('identity.groupsHeader')?.default, 'none')
   t.equal(byKey.get('kerberos.paths')?.default, '`["/rest/**"]`')

@@ -1,6 +1,7 @@
 // A plain HTTP client for tests that need exact control over what is sent: repeated headers, odd
 // spellings, Connection tokens, raw request targets. No connection reuse, so each test sees its own socket.
 import http from 'node:http'
+import https from 'node:https'
 import type { Readable } from 'node:stream'
 
 export interface HttpResult {
@@ -16,6 +17,10 @@ export interface HttpOptions {
   /** Object, or flat [name, value, ...] to send repeated or oddly spelled headers. */
   readonly headers?: Record<string, string | string[]> | string[]
   readonly body?: string | Buffer | Readable
+  /** https: the CA certificate(s) to trust. */
+  readonly ca?: string | Buffer
+  /** The address the connection comes from (another 127.0.0.x stands for another client). */
+  readonly localAddress?: string
 }
 
 export function httpRequest(url: string, options: HttpOptions = {}): Promise<HttpResult> {
@@ -32,8 +37,10 @@ export function httpRequest(url: string, options: HttpOptions = {}): Promise<Htt
     headers = Array.isArray(headers) ? [...headers, 'Content-Length', len] : { ...headers, 'content-length': len }
   }
   return new Promise((resolve, reject) => {
-    const req = http.request({
+    const req = (u.protocol === 'https:' ? https : http).request({
       host: u.hostname.replace(/^\[(.*)\]$/, '$1'), // [::1] → ::1
+      ...(options.ca === undefined ? {} : { ca: options.ca }),
+      ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress, family: options.localAddress.includes(':') ? 6 : 4 }),
       port: u.port,
       // The target is sent as given: tests of the path canonicalizer need it untouched.
       path: url.slice(url.indexOf('/', u.protocol.length + 2)),

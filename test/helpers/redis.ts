@@ -89,6 +89,8 @@ export interface StartRedisOptions {
   readonly persist?: boolean
   /** Start as a replica of the server on this port; resolves once the replica is in sync. */
   readonly replicaOf?: number
+  /** The password every client must send (`requirepass`). */
+  readonly requirepass?: string
 }
 
 export async function startRedis(t: T, options: StartRedisOptions = {}): Promise<RedisServer> {
@@ -101,6 +103,7 @@ export async function startRedis(t: T, options: StartRedisOptions = {}): Promise
     // take up to a second.
     '--repl-diskless-sync', 'no',
     ...(options.persist === true ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+    ...(options.requirepass !== undefined ? ['--requirepass', options.requirepass] : []),
   ]
   const replica = (of: number | undefined): string[] => (of === undefined ? [] : ['--replicaof', '127.0.0.1', String(of)])
   const spawnSynced = async (of: number | undefined): Promise<ChildProcess> => {
@@ -247,6 +250,10 @@ export interface StartSentinelOptions {
   readonly replicas?: number
   readonly downAfterMs?: number
   readonly failoverTimeoutMs?: number
+  /** The Sentinels' own password (`requirepass` in sentinel.conf). */
+  readonly requirepass?: string
+  /** The master's password, for the Sentinels to watch it (`sentinel auth-pass`). */
+  readonly masterPassword?: string
 }
 
 /**
@@ -269,6 +276,8 @@ export async function startSentinels(t: T, masterPort: number, options: StartSen
         `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} ${options.quorum ?? Math.floor(count / 2) + 1}`,
         `sentinel down-after-milliseconds ${masterName} ${options.downAfterMs ?? 30000}`,
         `sentinel failover-timeout ${masterName} ${options.failoverTimeoutMs ?? 180000}`,
+        ...(options.masterPassword !== undefined ? [`sentinel auth-pass ${masterName} ${options.masterPassword}`] : []),
+        ...(options.requirepass !== undefined ? [`requirepass ${options.requirepass}`] : []),
         '',
       ].join('\n'),
     )
@@ -297,7 +306,11 @@ export async function startSentinels(t: T, masterPort: number, options: StartSen
 }
 
 /** One Sentinel watching `masterPort` under the name `restgate-master` (quorum 1). */
-export async function startSentinel(t: T, masterPort: number, options: { replicas?: number } = {}): Promise<RedisSentinel> {
+export async function startSentinel(
+  t: T,
+  masterPort: number,
+  options: Pick<StartSentinelOptions, 'replicas' | 'requirepass' | 'masterPassword'> = {},
+): Promise<RedisSentinel> {
   const group = await startSentinels(t, masterPort, { count: 1, quorum: 1, ...options })
   return { port: group.sentinels[0]!.port, masterName: group.masterName, pid: group.pids[0]! }
 }

@@ -10,6 +10,7 @@ import { httpRequest } from '../helpers/http.js'
 import { api, basic, bearer } from '../helpers/tokens.js'
 import { manualClock } from '../helpers/sessions.js'
 import { postLogin } from '../helpers/sessions.js'
+import { counterValue } from '../helpers/metrics.js'
 
 const WINDOW = 60_000
 /** Addresses are taken from X-Forwarded-For because loopback is a trusted proxy here. */
@@ -57,7 +58,13 @@ t.test('wrong tokens lock the user: 403 shape, even the right token, until the w
   t.equal(locked.headers['x-seraph-loginreason'], 'AUTHENTICATION_DENIED')
   t.equal(locked.headers['retry-after'], '60')
   t.equal(stub.requests.length, 0, 'nothing reached Jira')
-  t.ok(rg.logs.lines.some((l) => l['audit'] === true && l['event'] === 'lockout.start' && l['user'] === 'alice'))
+  const start = rg.logs.lines.find((l) => l['audit'] === true && l['event'] === 'lockout.start' && l['user'] === 'alice')
+  t.ok(start)
+  t.match(start!['reqId'], /\w/, 'the audit line names the request whose failure started it')
+  t.equal(await counterValue(rg.metrics.lockoutEvents, { event: 'start' }), 1, 'restgate_lockout_events_total{event="start"}')
+  t.equal(await counterValue(rg.metrics.lockoutEvents, { event: 'refused' }), 1, 'the locked attempt, counted')
+  t.equal(await counterValue(rg.metrics.authFailures, { method: 'api-token', code: 'RG_ERR_TOKEN_INVALID' }), 3, 'the failures are the token authenticator\'s, by name')
+  t.equal(await counterValue(rg.metrics.authFailures, { method: 'api-token', code: 'RG_ERR_LOCKED_OUT' }), 1)
 
   clock.advance(WINDOW - 10_000)
   const later = await httpRequest(`${rg.url}/rest/api/2/myself`, { headers: from('203.0.113.9', { authorization: basic('alice', secret) }) })
@@ -129,7 +136,8 @@ t.test('session logins and Jira passwords count; locked logins never reach Jira;
   const cleared = await api(rg.url, '/rest/ksso/api/lockout/1.0/alice', { method: 'DELETE', auth: basic('admin', 'admin-pw'), headers: from('192.0.2.1') })
   t.equal(cleared.status, 200)
   t.same(cleared.json(), { user: 'alice', cleared: true })
-  t.ok(rg.logs.lines.some((l) => l['audit'] === true && l['event'] === 'lockout.clear' && l['user'] === 'alice' && l['actor'] === 'admin'))
+  t.ok(rg.logs.lines.some((l) => l['audit'] === true && l['event'] === 'lockout.clear' && l['user'] === 'alice' && l['actor'] === 'admin' && l['reqId'] === cleared.headers['x-request-id']))
+  t.equal(await counterValue(rg.metrics.lockoutEvents, { event: 'clear' }), 1, 'restgate_lockout_events_total{event="clear"}')
   const ok = await postLogin(rg.url, { username: 'alice', password: secret }, from('198.51.100.9'))
   t.equal(ok.status, 200, 'cleared: the token opens a session again')
   const bad = await api(rg.url, '/rest/ksso/api/lockout/1.0/alice?ip=not-an-ip', { method: 'DELETE', auth: basic('admin', 'admin-pw'), headers: from('192.0.2.1') })

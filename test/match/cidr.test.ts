@@ -40,3 +40,17 @@ t.test('deny wins over allow; empty allow means everyone', async (t) => {
   t.ok(networkAllows(open, '203.0.113.9'))
   t.notOk(networkAllows(rule, 'not-an-ip'), 'unreadable client address is refused when rules exist')
 })
+
+t.test('answers stay right asked again, about more addresses than a set remembers, and about long text', async (t) => {
+  const set = compileCidrSet(['10.0.0.0/8'])
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < 5000; i++) {
+      const ip = `10.${(i >> 8) & 255}.${i & 255}.1`
+      if (!set.contains(ip)) t.fail(`${ip} round ${round}`)
+      if (set.contains(`11.${(i >> 8) & 255}.${i & 255}.1`)) t.fail(`11.x round ${round}`)
+    }
+  }
+  t.ok(set.contains('10.0.0.1'))
+  t.notOk(set.contains('10.0.0.1'.padEnd(60_000, ' ')), 'a long X-Forwarded-For entry is no address')
+  t.notOk(set.contains('10.0.0.1,'), 'nor is an address with text after it')
+})

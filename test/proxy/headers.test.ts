@@ -14,6 +14,7 @@ const base: UpstreamHeaderOptions = {
   forwardedFor: '192.0.2.1',
   forwardedProto: 'https',
   forwardedHost: 'jira.example.com',
+  requestId: 'req-1',
   add: [],
 }
 
@@ -59,10 +60,22 @@ t.test('a consumed Authorization is dropped in every copy; otherwise kept', asyn
 t.test('proxy-authorization, expect, forwarded and x-real-ip never pass', async (t) => {
   const raw = ['Proxy-Authorization', 'Basic x', 'Expect', '100-continue', 'Forwarded', 'for=1.2.3.4', 'X-Real-IP', '1.2.3.4', 'X-Forwarded-Host', 'evil', 'Host', 'client']
   const out = pairs(buildUpstreamHeaders(raw, base))
-  t.same(out.map(([n]) => n).sort(), ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto'])
+  t.same(out.map(([n]) => n).sort(), ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-request-id'])
   t.same(out.find(([n]) => n === 'x-forwarded-host'), ['x-forwarded-host', 'jira.example.com'])
   const preserved = pairs(buildUpstreamHeaders(raw, { ...base, host: 'client' }))
   t.same(preserved.filter(([n]) => n === 'host'), [['host', 'client']])
+})
+
+t.test('X-Original-URL and X-Rewrite-URL never pass, in any case or spelling', async (t) => {
+  const raw = ['X-Original-URL', '/rest/api/2/user', 'x-rewrite-url', '/admin', 'X_Original_Url', '/x', 'X-Original-URI', '/kept']
+  const out = pairs(buildUpstreamHeaders(raw, base))
+  t.same(out.filter(([n]) => /^x[-_](original[-_]url|rewrite[-_]url)$/.test(n)), [])
+  t.ok(out.some(([n, v]) => n === 'x-original-uri' && v === '/kept'), 'other headers are not caught by the rule')
+})
+
+t.test("a client's X-Request-Id is replaced by the request's own id", async (t) => {
+  const out = pairs(buildUpstreamHeaders(['X-Request-Id', 'forged', 'x-request-id', 'again'], base))
+  t.same(out.filter(([n]) => n === 'x-request-id'), [['x-request-id', 'req-1']])
 })
 
 t.test('the session cookie is removed from Cookie, other cookies kept', async (t) => {

@@ -194,7 +194,7 @@ t.test('directory lookups are signed as the user they ask about', async (t) => {
   const prepared = oauth.prepare(policy.config)
   if ('problems' in prepared) return t.fail('key')
   prepared.commit()
-  const client = createUpstream(policy.config.upstream)
+  const client = createUpstream(policy.config.upstream!)
   t.teardown(() => client.close())
   const seen: Array<{ path: string; status?: number }> = []
   const spy = {

@@ -106,6 +106,7 @@ t.test('token logins that must fail: wrong user, unknown, damaged, read-only, pa
   const { secret } = await rg.tokens.service.create('alice', {}, policy)
   const { secret: readOnly } = await rg.tokens.service.create('alice', { scope: 'read' }, policy)
   const { secret: limited } = await rg.tokens.service.create('alice', { paths: ['/rest/**'] }, policy)
+  const { secret: elsewhere } = await rg.tokens.service.create('alice', { paths: ['/rest/api/2/search'] }, policy)
 
   const wrongUser = await postLogin(rg.url, { username: 'bob', password: secret })
   t.equal(wrongUser.status, 401)
@@ -115,10 +116,19 @@ t.test('token logins that must fail: wrong user, unknown, damaged, read-only, pa
   const damaged = await postLogin(rg.url, { username: 'alice', password: secret.slice(0, -1) })
   t.equal(damaged.status, 401)
   t.match(damaged.json()['message'], /damaged/)
-  for (const [name, tok] of [['read-only', readOnly], ['path-limited', limited]] as const) {
+  // The refusal says the token's own limit, the real reason: not that the login is a POST, nor that
+  // /rest/auth/1/session lies outside the token's paths.
+  const limits: Array<[string, string, RegExp]> = [
+    ['read-only', readOnly, /^This API token has scope "read" \(GET, HEAD and OPTIONS only\), and a session would allow every method: it cannot open one/],
+    ['path-limited', limited, /^This API token is limited to the paths \/rest\/\*\*, and a session would reach every path: it cannot open one/],
+    ['limited elsewhere', elsewhere, /^This API token is limited to the paths \/rest\/api\/2\/search, and a session/],
+  ]
+  for (const [name, tok, message] of limits) {
     const res = await postLogin(rg.url, { username: 'alice', password: tok })
     t.equal(res.status, 403, name)
     t.equal(res.json()['code'], 'RG_ERR_TOKEN_SCOPE', name)
+    t.match(res.json()['message'], message, name)
+    t.notMatch(res.json()['message'], /not POST|outside them/, name)
     t.equal(res.headers['set-cookie'], undefined, name)
   }
   t.equal(stub.requests.length, 0, 'no token ever reached Jira')

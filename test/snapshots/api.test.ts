@@ -101,6 +101,30 @@ t.test('save and list: Kantega 5.7 fields, newest first, ids unique within one s
   t.equal((await list(rg)).length, 3, 'a refused save saves nothing')
 })
 
+t.test('a description sent as a JSON body is saved, never ignored; anything else in a body is refused', async (t) => {
+  const { rg } = await setup(t)
+  const res = await api(rg.url, `${SNAP}/`, { method: 'POST', auth: ROOT, body: { description: 'before LDAP' } })
+  t.equal(res.status, 200)
+  t.equal(res.json()['description'], 'before LDAP')
+  const empty = await api(rg.url, `${SNAP}/?description=from+the+query`, { method: 'POST', auth: ROOT, body: '' })
+  t.equal(empty.status, 200, 'zero bytes of JSON are no body')
+  t.equal(empty.json()['description'], 'from the query')
+  const saved = (await list(rg)).length
+  const refused: Array<[string, string, Record<string, unknown> | string, string | undefined, RegExp]> = [
+    ['both the query and the body', '?description=a', { description: 'b' }, undefined, /once/],
+    ['an unknown field', '', { descripton: 'typo' }, undefined, /body\.descripton is not a known field/],
+    ['a description that is not text', '', { description: 5 }, undefined, /body\.description must be a text/],
+    ['a plain-text body', '', 'before LDAP', 'text/plain', /must be a JSON object/],
+    ['a form', '', 'description=x', 'application/x-www-form-urlencoded', /content type/i],
+  ]
+  for (const [what, query, body, type, message] of refused) {
+    const r = await api(rg.url, `${SNAP}/${query}`, { method: 'POST', auth: ROOT, body, headers: type === undefined ? {} : { 'content-type': type } })
+    t.equal(r.status, r.json()['code'] === 'RG_ERR_UNSUPPORTED_MEDIA_TYPE' ? 415 : 400, what)
+    t.match(r.json()['message'], message, what)
+  }
+  t.equal((await list(rg)).length, saved, 'a refused save saves nothing')
+})
+
 for (const storeKind of ['embedded', 'redis'] as const) {
   t.test(`restore round trip (${storeKind}): the snapshot's bytes, the file's mode, a backup of what it replaced, reloaded`, async (t) => {
     const redis = storeKind === 'redis' ? await startRedis(t) : undefined

@@ -53,7 +53,7 @@ t.test('the page and its two files: strict CSP, no framing, no caching, never fo
   t.equal(stub.requests.length, 0, 'Jira saw none of it')
 })
 
-t.test('the management API without a credential: Basic challenge for scripts, none for the page (no browser password prompt)', async (t) => {
+t.test('the management API without a credential: Basic challenge for scripts, only Bearer for the page (no browser password prompt)', async (t) => {
   const { rg, stub } = await setup(t)
   const url = `${rg.url}/rest/ksso/api/apitokens/2.0/user/tokens`
   const script = await httpRequest(url)
@@ -66,7 +66,7 @@ t.test('the management API without a credential: Basic challenge for scripts, no
     const page = await httpRequest(url, { headers })
     t.equal(page.status, 401, Object.keys(headers)[0])
     t.equal(page.json()['code'], 'RG_ERR_UNAUTHENTICATED')
-    t.equal(page.headers['www-authenticate'], undefined, 'no challenge')
+    t.equal(page.headers['www-authenticate'], 'Bearer realm="restgate"', 'a challenge no browser answers by itself (RFC 9110 wants one on every 401)')
   }
   const js = (await httpRequest(`${rg.url}/restgate/tokens/assets/tokens.js`)).body.toString()
   t.match(js, "'x-requested-with': 'XMLHttpRequest'", 'the page sends the marker on every call')
@@ -91,7 +91,7 @@ t.test('who am I: not logged in is a 401 without a Basic challenge (no browser p
   t.equal(res.status, 401)
   t.equal(res.json()['code'], 'RG_ERR_UNAUTHENTICATED')
   t.match(res.json()['message'], /log in/)
-  t.equal(res.headers['www-authenticate'], undefined)
+  t.equal(res.headers['www-authenticate'], 'Bearer realm="restgate"', 'neither Basic nor Negotiate: the page shows its form')
 })
 
 t.test('login: a Jira password checked by Jira opens a restgate session (the one cookie: HttpOnly, SameSite=Lax)', async (t) => {
@@ -185,7 +185,7 @@ t.test('sessions: idle timeout ends one (log in again); logout ends it at once; 
   t.equal(expired.status, 401)
   t.equal(expired.json()['code'], 'RG_ERR_SESSION_EXPIRED')
   t.match(expired.json()['message'], /log in again/)
-  t.equal(expired.headers['www-authenticate'], undefined)
+  t.equal(expired.headers['www-authenticate'], 'Bearer realm="restgate"')
 
   const fresh = await login('alice', 'alice-pw')
   const c2 = cookieOf(fresh)

@@ -39,7 +39,7 @@ t.test('create prints only the token; list shows it; revoke deletes it', async (
   const created = run(['token', 'create', '--user', 'alice', '--name', 'bootstrap', '--days', '7', '--config', file])
   t.equal(created.code, 0, created.err)
   t.match(created.out, /^rgt_[0-9A-Za-z]{49}\n$/, 'stdout is the token alone, for $(...)')
-  t.match(created.err, /Created API token 1 "bootstrap" for alice, expires \d{4}-\d\d-\d\dT\d\d:\d\d/)
+  t.match(created.err, /Created API token 1 "bootstrap" for alice \(scope write\), expires \d{4}-\d\d-\d\dT\d\d:\d\d/)
   const audit = JSON.parse(created.err.split('\n').find((l) => l.startsWith('{'))!) as Record<string, unknown>
   t.match(audit, { audit: true, event: 'token.create', via: 'cli', owner: 'alice', tokenId: 1, tokenName: 'bootstrap' })
   t.notMatch(created.err, created.out.trim(), 'the secret is not in the audit line')
@@ -133,5 +133,69 @@ t.test('a revoke from the CLI reaches a running restgate within a second', async
 
 t.test('--help describes the token commands', async (t) => {
   const help = run(['--help'])
-  for (const s of ['token create --user USER [--name NAME] [--days DAYS]', 'token list [--user USER]', 'token revoke ID']) t.match(help.out, s)
+  for (const s of ['token create --user USER [--name NAME] [--days DAYS] [--scope read|write] [--force]', 'token list [--user USER]', 'token revoke ID']) t.match(help.out, s)
+})
+
+t.test('create for a user the policy keeps from holding tokens: exit 1 and nothing created, unless --force (then a warning)', async (t) => {
+  const file = policyFile(t, {
+    apiTokens: { creators: { groups: ['api-users'] }, scopes: { allowWrite: ['writers'] } },
+    directory: { groups: { 'api-users': ['alice', 'carol'], writers: ['alice'] } },
+  })
+  const bob = run(['token', 'create', '--user', 'bob', '--config', file])
+  t.equal(bob.code, 1)
+  t.equal(bob.out, '', 'no token on stdout')
+  t.match(bob.err, /bob may not hold API tokens \(apiTokens\.creators\.groups: api-users\): the token would be refused as inactive/)
+  t.match(bob.err, /no token was created \(--force creates it anyway\)/)
+  t.match((await inProcess(['list', '--config', file])).out, /no API tokens/, 'the store is as it was')
+
+  const forced = run(['token', 'create', '--user', 'bob', '--force', '--config', file])
+  t.equal(forced.code, 0, forced.err)
+  t.match(forced.out, /^rgt_[0-9A-Za-z]{49}\n$/)
+  t.match(forced.err, /warning \(--force\): bob may not hold API tokens .* refused as inactive until bob is in one of those groups/)
+  const audit = JSON.parse(forced.err.split('\n').find((l) => l.startsWith('{'))!) as Record<string, unknown>
+  t.match(audit, { event: 'token.create', via: 'cli', owner: 'bob', forced: true })
+
+  // carol may hold tokens, but only read ones: a plain create would quietly make a read token.
+  const carol = await inProcess(['create', '--user', 'carol', '--config', file])
+  t.equal(carol.code, 1)
+  t.match(carol.err, /carol may hold read tokens only \(apiTokens\.scopes\.allowWrite: writers\): pass --scope read/)
+  const read = await inProcess(['create', '--user', 'carol', '--scope', 'read', '--config', file])
+  t.equal(read.code, 0, read.err)
+  t.match(read.err, /\(scope read\)/)
+  t.notMatch(read.err, /warning/)
+  const write = await inProcess(['create', '--user', 'carol', '--scope', 'write', '--config', file])
+  t.equal(write.code, 1)
+  t.match(write.err, /carol may hold read tokens only/)
+  const forcedWrite = await inProcess(['create', '--user', 'carol', '--scope', 'write', '--force', '--config', file])
+  t.equal(forcedWrite.code, 0, forcedWrite.err)
+  t.match(forcedWrite.err, /\(scope write\)[\s\S]*warning \(--force\): carol may hold read tokens only .* this write token was created against that rule/)
+
+  const alice = await inProcess(['create', '--user', 'alice', '--force', '--config', file])
+  t.equal(alice.code, 0, 'alice may: --force changes nothing')
+  t.notMatch(alice.err, /warning/)
+  const list = (await inProcess(['list', '--config', file])).out
+  t.equal(list.trim().split('\n').length, 5, 'four tokens: bob (forced), carol read, carol write (forced), alice')
+  t.equal((await inProcess(['create', '--user', 'x', '--scope', 'admin', '--config', file])).code, 2, '--scope read or write only')
+})
+
+t.test('--config anywhere on the command line: before or after the subcommand, in every spelling', async (t) => {
+  const file = policyFile(t)
+  t.equal(run(['token', 'create', '--user', 'alice', '--config', file]).code, 0)
+  for (const args of [
+    ['--config', file, 'token', 'list'],
+    ['token', '--config', file, 'list'],
+    ['token', 'list', '--config', file],
+    ['-c', file, 'token', 'list'],
+    [`--config=${file}`, 'token', 'list', '--user', 'alice'],
+  ]) {
+    const r = run(args)
+    t.equal(r.code, 0, `${args.join(' ')}: ${r.err}`)
+    t.match(r.out, /^1\s+alice\s+api_token_/m, args.join(' '))
+  }
+  const twice = run(['--config', file, 'token', 'list', '--config', '/elsewhere.yaml'])
+  t.equal(twice.code, 2)
+  t.match(twice.err, /--config is given more than once/)
+  const missing = run(['token', 'list', '--config'])
+  t.equal(missing.code, 2)
+  t.match(missing.err, /--config needs a FILE/)
 })

@@ -69,7 +69,7 @@ t.test('restgate signs the request it forwards: method, canonical path and query
 
   await httpRequest(`${rg.url}/rest/api/2/%69ssue/X-1;jsessionid=abc`, { headers: { 'x-test-user': 'alice' } })
   const canonical = stub.requests.at(-1)!
-  t.equal(canonical.url, '/rest/api/2/issue/X-1', 'canonical path forwarded')
+  t.equal(canonical.url, '/rest/api/2/issue/X-1;jsessionid=abc', 'canonical path forwarded, with the URL session Tomcat reads')
   t.ok(readAssertion(secret, canonical.headers['x-restgate-assertion'], { method: 'GET', target: canonical.url }), 'and signed as forwarded')
 
   await httpRequest(`${rg.url}/rest/api/2/issue/X-1`, { headers: { 'X-Restgate-Assertion': signAssertion(secret, { user: 'root', method: 'token', ts: Date.now(), nonce: newNonce() }, { method: 'GET', target: '/rest/api/2/issue/X-1' }) } })

@@ -111,6 +111,14 @@ const Server = Type.Object(
     requestTimeout: Duration('5m', { description: 'How long a client may take to send a whole request, headers and body' }),
     drainTimeout: Duration('30s', { description: 'How long SIGTERM and SIGINT wait for requests in flight (and open WebSockets) before closing their connections' }),
     websocketIdleTimeout: Duration('10m', { description: 'A WebSocket through which nothing passed this long, either way, is closed' }),
+    // Each WebSocket holds a connection of its own to the product, outside the pool and its queue.
+    maxWebSockets: Type.Integer({
+      minimum: 1,
+      maximum: 1000000,
+      default: 1000,
+      description: 'WebSockets open (or opening) at once, per process, every product together; one more upgrade is refused with 503',
+      ...rule('an integer 1-1000000'),
+    }),
     realm: Type.String({
       default: 'restgate',
       pattern: '^[^"\\\\]*$',
@@ -562,7 +570,7 @@ const ForwardAuth = Type.Object(
       default: false,
       restart: true,
       description:
-        'Answer auth requests at `/restgate/auth` (nginx `auth_request`, Traefik ForwardAuth, Envoy `ext_authz`), only from the front proxies in `server.trustedProxies`',
+        'Answer auth requests at `/restgate/auth` under each product\'s context path (nginx `auth_request`, Traefik ForwardAuth, Envoy `ext_authz`), only from the front proxies in `server.trustedProxies`',
     }),
   },
   { additionalProperties: false, default: {}, description: 'restgate beside nginx, Traefik or Envoy: the forward-auth endpoint' },

@@ -33,6 +33,8 @@ export interface AnswerInput {
   readonly request: SignedRequest
   /** Envoy: name every governed header the answer does not set, for removal. */
   readonly envoy: boolean
+  /** Passed on as anonymous: an Authorization header then carries no credential and goes nowhere (as proxied). */
+  readonly anonymous: boolean
 }
 
 /** The answer's headers as a flat [name, value, ...] list, ready for writeHead. */
@@ -48,7 +50,7 @@ export function answerHeaders(a: AnswerInput): string[] {
         else for (const one of v) out.push(name, one)
       }
     }
-  } else if (a.authorization !== undefined) {
+  } else if (a.authorization !== undefined && !a.anonymous) {
     out.push('authorization', a.authorization)
   }
   if (a.cookie !== undefined) {

@@ -80,6 +80,7 @@ export async function forwardAuthScope(app: FastifyInstance, opts: ProxyPluginOp
       signer,
       request: { method: state.original!.method, target: state.original!.target },
       envoy: envoyForm(request.url, endpoint),
+      anonymous: state.decision === 'anonymous',
     })
     out.push('content-length', '0')
     reply.hijack()

@@ -19,9 +19,28 @@ import type { Tunnels } from './tunnels.js'
 
 export async function openTunnel(request: FastifyRequest, reply: FastifyReply, pending: PendingUpgrade, opts: ProxyPluginOptions, tunnels: Tunnels): Promise<void> {
   const state = request.rg
-  const product = state.product ?? opts.product
   const res = reply.raw
   reply.hijack()
+  const max = state.policy.config.server.maxWebSockets
+  const place = tunnels.reserve(max)
+  if (place === undefined) {
+    state.decision = 'RG_ERR_UPSTREAM_BUSY'
+    request.log.warn({ open: tunnels.size, max }, 'WebSocket refused: server.maxWebSockets are open')
+    writeRawError(res, 'RG_ERR_UPSTREAM_BUSY', `${max} WebSockets are open already (server.maxWebSockets): try again shortly`, { 'retry-after': '1', connection: 'close' })
+    return
+  }
+  try {
+    await upgradeWithin(request, reply, pending, opts, tunnels)
+  } finally {
+    // Added to the open ones by then, or never opened: either way no longer opening.
+    place.release()
+  }
+}
+
+async function upgradeWithin(request: FastifyRequest, reply: FastifyReply, pending: PendingUpgrade, opts: ProxyPluginOptions, tunnels: Tunnels): Promise<void> {
+  const state = request.rg
+  const product = state.product ?? opts.product
+  const res = reply.raw
   let target = forwardTarget(request.raw, request.url)
   let outcome
   try {

@@ -13,6 +13,11 @@ export interface Tunnel {
 export interface Tunnels {
   /** Registers an open tunnel; returns its removal (called when it closes by itself). */
   add(tunnel: Tunnel): () => void
+  /**
+   * A place for one more tunnel while its upgrade goes upstream, or undefined when `max` are open or
+   * opening already; released once the tunnel is added or given up.
+   */
+  reserve(max: number): { release(): void } | undefined
   readonly size: number
   /** Closes every open tunnel (shutdown). */
   closeAll(reason: string): void
@@ -39,6 +44,7 @@ export function endedBy(event: InvalidationEvent, identity: Identity | undefined
 
 export function createTunnels(deps: { readonly store: Pick<Store, 'subscribe'>; readonly now: () => number }): Tunnels {
   const open = new Set<Tunnel>()
+  let opening = 0
   const unsubscribe = deps.store.subscribe((event) => {
     for (const t of open) {
       if (!endedBy(event, t.identity)) continue
@@ -62,6 +68,18 @@ export function createTunnels(deps: { readonly store: Pick<Store, 'subscribe'>; 
       return () => {
         clearTimeout(timer)
         open.delete(tunnel)
+      }
+    },
+    reserve(max) {
+      if (open.size + opening >= max) return undefined
+      opening++
+      let released = false
+      return {
+        release() {
+          if (released) return
+          released = true
+          opening--
+        },
       }
     },
     get size() {

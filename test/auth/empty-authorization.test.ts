@@ -40,3 +40,23 @@ t.test('anonymous: passthrough forwards it as anonymous, without the empty heade
   const line = await rg.logs.waitFor((l) => l['msg'] === 'request' && l['path'] === '/rest/api/2/issue/X')
   t.equal(line['decision'], 'anonymous')
 })
+
+t.test('forward-auth decides the same: an empty credential passed on as anonymous is not handed back to the front proxy', async (t) => {
+  const stub = await startStubJira(t)
+  const rg = await startRestgate(t, testPolicy(stub.url, { forwardAuth: { enabled: true }, server: { trustedProxies: ['127.0.0.1/32'] } }))
+  for (const authorization of ['Bearer ', 'Basic']) {
+    const res = await httpRequest(`${rg.url}/restgate/auth`, {
+      headers: ['Authorization', authorization, 'X-Original-URI', '/rest/api/2/issue/X', 'X-Original-Method', 'GET'],
+    })
+    t.equal(res.status, 200, JSON.stringify(authorization))
+    t.equal(res.headers['authorization'], undefined, `${JSON.stringify(authorization)}: not in the answer, so nginx sends none`)
+    t.equal(res.headers['x-forwarded-user'], undefined)
+  }
+  const envoy = await httpRequest(`${rg.url}/restgate/auth/rest/api/2/issue/X`, { headers: ['Authorization', 'Bearer '] })
+  t.equal(envoy.status, 200)
+  t.match(envoy.headers['x-envoy-auth-headers-to-remove'], /authorization/, 'Envoy is told to remove it')
+  const deny = await startRestgate(t, testPolicy(stub.url, { anonymous: 'deny', forwardAuth: { enabled: true }, server: { trustedProxies: ['127.0.0.1/32'] } }))
+  const refused = await httpRequest(`${deny.url}/restgate/auth`, { headers: ['Authorization', 'Bearer ', 'X-Original-URI', '/rest/api/2/issue/X', 'X-Original-Method', 'GET'] })
+  t.equal(refused.status, 401, 'under anonymous: deny, a 401 as in proxy mode')
+  t.equal(stub.requests.length, 0, 'nothing forwarded by restgate itself')
+})

@@ -192,3 +192,36 @@ t.test('SIGTERM-style close waits server.drainTimeout for open WebSockets, then 
   const ms = Date.now() - started
   t.ok(ms >= 250 && ms < 5000, `closed after the drain timeout (${ms} ms)`)
 })
+
+t.test('server.maxWebSockets bounds the connections upgrades open to the product: one more is a 503, a closed one frees its place', async (t) => {
+  const echoServer = await startWsEcho(t)
+  const rg = await startRestgate(t, testPolicy(echoServer.url, { server: { maxWebSockets: 2 } }))
+  const url = wsUrl(rg.url, '/synchrony/v1/bayeux-sync1')
+  const first = await open(url)
+  const second = await open(url)
+  t.teardown(() => [first, second].forEach((ws) => ws.terminate()))
+  const upgradesBefore = echoServer.upgrades.length
+  type Refusal = { status?: number; body?: string; headers?: Record<string, string> }
+  const third = await open(url).then(
+    (ws): Refusal | undefined => {
+      ws.terminate()
+      t.fail('a third WebSocket opened')
+      return undefined
+    },
+    (err: Refusal) => err,
+  )
+  t.equal(third?.status, 503)
+  t.match(JSON.parse(third?.body ?? '{}'), { code: 'RG_ERR_UPSTREAM_BUSY', message: /2 WebSockets are open already \(server\.maxWebSockets\)/ })
+  t.equal(third?.headers?.['retry-after'], '1')
+  t.equal(echoServer.upgrades.length, upgradesBefore, 'the refused one never reached the product')
+  first.close(1000)
+  await once(first, 'close')
+  // The place is freed once restgate has seen both sockets close.
+  let again: WebSocket | undefined
+  for (let i = 0; i < 50 && again === undefined; i++) {
+    again = await open(url).catch(() => new Promise<undefined>((r) => setTimeout(() => r(undefined), 100)))
+  }
+  t.ok(again, 'a new WebSocket opens once one has closed')
+  t.equal((await echo(again!, 'hi')).toString(), 'hi')
+  again!.terminate()
+})

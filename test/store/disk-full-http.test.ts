@@ -66,7 +66,7 @@ t.test('disk full: every write a client would be told about is 503, none is lost
   disk.free()
   t.equal(await works(revoked.apiToken), 200, 'the token whose deletion was refused works, as its 503 said')
   const listed = await api(rg.url, '/user/tokens', { auth: ALICE })
-  t.same(listed.json<Array<{ tokenName: string }>>().map((x) => x.tokenName).sort(), ['admin deletes it', 'to revoke'], 'none of the refused tokens exists')
+  t.same(listed.json<{ allApiTokens: Array<{ tokenName: string }> }>().allApiTokens.map((x) => x.tokenName).sort(), ['admin deletes it', 'to revoke'], 'none of the refused tokens exists')
   t.equal((await httpRequest(`${rg.adminUrl}/readyz`)).status, 200, 'ready once there is space')
   t.equal(await gaugeValue(rg.metrics.storeUp), 1)
 

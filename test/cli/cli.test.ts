@@ -5,7 +5,6 @@ import { spawnSync } from 'node:child_process'
 import { generateKeyPairSync } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { createConnection } from 'node:net'
 import { CLI, repoPath } from '../helpers/paths.js'
 import { tempDir } from '../helpers/tmp.js'
 import { writePolicy } from '../helpers/restgate.js'
@@ -143,12 +142,9 @@ t.test('a bad policy at start-up exits 1 before listening, listing every problem
   t.match(r.err, /2 problem\(s\), not starting/)
   t.match(r.err, /upstream\.url/)
   t.match(r.err, /anonymous/)
-  const refused = await new Promise<boolean>((resolve) => {
-    const s = createConnection({ port, host: '127.0.0.1' })
-    s.on('connect', () => (s.destroy(), resolve(false)))
-    s.on('error', () => resolve(true))
-  })
-  t.ok(refused, 'nothing listens on the configured port')
+  // The process has exited, so a probe of the port could only find another test's server on it: its own
+  // log says whether it ever listened.
+  t.notMatch(r.out + r.err, /listening/, 'it never listened')
 })
 
 t.test('RESTGATE_CONFIG names the policy when --config is absent', async (t) => {

@@ -78,6 +78,13 @@ t.test('the management API, the session resource and the token page sit under ea
     t.equal(page.status, 200)
     t.match(page.body.toString(), `${cp}/restgate/tokens/assets/tokens.js`, `${cp}: the page links under its own path`)
   }
+  // The page's example command calls the product's own who-am-I, under its context path.
+  const { id } = await rg.sessions.service.create('alice', 'kerberos', '127.0.0.1')
+  for (const [cp, example] of [['/jira', '/jira/rest/api/2/myself'], ['/confluence', '/confluence/rest/api/user/current']] as const) {
+    const me = await get(`${cp}/restgate/tokens/api/session`, { cookie: `RESTGATE_SESSION=${id}` })
+    t.equal(me.status, 200, `${cp}: the page's session`)
+    t.equal(me.json()['example'], example, `${cp}: the example command's URL is the product's own`)
+  }
   // Admin rights from Confluence's groups (directory.product: wiki): alice is in wiki-admins there.
   const all = await get(`/jira${TOKENS}/admin/tokens`, { authorization: `Bearer ${token}` })
   t.equal(all.status, 200, 'admin by Confluence group membership')

@@ -3,6 +3,8 @@
 #   scripts/profile.sh [seconds=5] [out-dir]
 # TOKEN=1 scripts/profile.sh ... profiles case 4e instead: one API token in Basic, a cache hit.
 # SESSION=1 scripts/profile.sh ... profiles case 5: a session cookie (logged in once with a token), a cache hit.
+# KERBEROS=1 scripts/profile.sh ... profiles case 6: a fresh SPNEGO token per request (made up front against
+#   the bench's private KDC, each sent once), anonymous requests refused as in case r2.
 # FORWARD_AUTH=1 (with TOKEN=1 or SESSION=1) profiles the forward-auth endpoint instead (cases n2, n3 without
 # nginx): wrk sends the auth requests nginx would, to /restgate/auth.
 # Prints CPU µs per request and the top self-time entries; leaves the .cpuprofile in out-dir for DevTools.
@@ -17,18 +19,28 @@ mkdir -p "$out"
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 stub=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 tokens_enabled=false; [ -n "${TOKEN:-}${SESSION:-}" ] && tokens_enabled=true
+kerberos="{ enabled: false }"; anonymous=passthrough
+if [ -n "${KERBEROS:-}" ]; then
+  node dist/bench/kerberos-tokens.js "$out" "${KERBEROS_TOKENS:-20000}"
+  mkdir -p "$out/rcache"
+  kerberos="{ enabled: true, keytab: $out/http.keytab, servicePrincipal: HTTP@localhost, replayCacheDir: $out/rcache }"
+  anonymous=deny
+  export KRB5_CONFIG="$out/krb5.conf"
+fi
 forward_auth=false; [ -n "${FORWARD_AUTH:-}" ] && forward_auth=true
 cat > "$out/policy.yaml" <<YAML
 server: { host: 127.0.0.1, port: $port, admin: { enabled: false }, trustedProxies: [127.0.0.1/32] }
 forwardAuth: { enabled: $forward_auth }
 upstream: { url: "http://127.0.0.1:$stub" }
 store: { type: embedded, path: $out/rg.db }
-kerberos: { enabled: false }
+kerberos: $kerberos
 apiTokens: { enabled: $tokens_enabled, hashKeyFile: $out/hash.key }
-anonymous: passthrough
+anonymous: $anonymous
 logging: { level: info, accessLog: true }
 YAML
 auth=()
+warm=(); load=()
+[ -n "${KERBEROS:-}" ] && warm=(-s "$out/warm.lua") && load=(-s "$out/load.lua")
 if [ -n "${TOKEN:-}${SESSION:-}" ]; then
   # The session login takes a write token (as bench case 5 seeds it).
   scope=read; [ -n "${SESSION:-}" ] && scope=write
@@ -40,7 +52,8 @@ fi
 node dist/bench/servers/stub-jira.js "$stub" & stub_pid=$!
 node --cpu-prof --cpu-prof-dir="$out" dist/src/cli.js --config "$out/policy.yaml" > "$out/rg.log" 2> "$out/rg.err" & rg_pid=$!
 trap 'kill $stub_pid 2>/dev/null || true; kill $rg_pid 2>/dev/null || true' EXIT
-for _ in $(seq 100); do curl -fs "${auth[@]}" "http://127.0.0.1:$port/rest/api/2/issue/X" >/dev/null && break; sleep 0.1; done
+# Up once it answers at all (with anonymous: deny, a 401).
+for _ in $(seq 100); do curl -s -o /dev/null "${auth[@]}" "http://127.0.0.1:$port/rest/api/2/issue/X" && break; sleep 0.1; done
 if [ -n "${SESSION:-}" ]; then
   # Jira's session API shape with the token as the password; then only the cookie on every request.
   cookie=$(curl -fs -D - -o /dev/null -H 'Content-Type: application/json' \
@@ -57,10 +70,10 @@ if [ -n "${FORWARD_AUTH:-}" ]; then
   url="http://127.0.0.1:$port/restgate/auth"
   auth+=(-H "X-Original-URI: /rest/api/2/issue/BENCH-42" -H "X-Original-Method: GET")
 fi
-taskset -c $pin_rest wrk -t1 -c32 -d2s "${auth[@]}" "$url" >/dev/null
+taskset -c $pin_rest wrk -t1 -c32 -d2s "${auth[@]}" "${warm[@]}" "$url" >/dev/null
 ticks() { awk '{print $14 + $15}' "/proc/$rg_pid/stat"; }
 before=$(ticks)
-res=$(taskset -c $pin_rest wrk -t1 -c32 -d"${secs}s" "${auth[@]}" "$url")
+res=$(taskset -c $pin_rest wrk -t1 -c32 -d"${secs}s" "${auth[@]}" "${load[@]}" "$url")
 echo "$res" | grep -q 'Non-2xx' && echo "warning: non-2xx responses" >&2
 after=$(ticks)
 reqs=$(echo "$res" | awk '/requests in/ {print $1}')

@@ -20,6 +20,7 @@ import { proxyTrust } from './http/trust.js'
 import type { Product } from './policy/compile.js'
 import { watchResponse } from './http/access-log.js'
 import { createAccessLineWriter } from './observability/logger.js'
+import { lazyChildLogger } from './observability/lazy-child.js'
 import { sendError, writeRawError } from './http/reply.js'
 import { createRequestIdGenerator, REQUEST_ID_HEADER } from './http/request-id.js'
 import { createBodyWatch, type SlowBody } from './http/slow-body.js'
@@ -196,6 +197,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const app = Fastify({
     loggerInstance: deps.logger,
+    childLoggerFactory: lazyChildLogger,
     logController: new LogController({ disableRequestLogging: true }),
     // Only listed proxies may set the client address (X-Forwarded-For), protocol and host.
     trustProxy: proxyTrust(trusted),

@@ -109,15 +109,23 @@ export function keytabPrincipals(entries: readonly KeytabEntry[]): string[] {
   return [...new Set(entries.map((e) => e.principal))]
 }
 
+/** The key's principal is the GSS host-based name (`HTTP@jira.example.com`), read as MIT's acceptor reads it. */
+function entryIsFor(e: KeytabEntry, hostBased: string): boolean {
+  const at = hostBased.indexOf('@')
+  const service = at === -1 ? hostBased : hostBased.slice(0, at)
+  const host = at === -1 ? undefined : hostBased.slice(at + 1).toLowerCase()
+  return e.components[0] === service && (host === undefined ? e.components.length === 1 : e.components.length === 2 && e.components[1] === host)
+}
+
 /**
  * Does the keytab hold a key for a GSS host-based name (`HTTP@jira.example.com`)? Like MIT's acceptor,
  * any realm matches and the host name is read in lower case (krb5_sname_to_principal lower-cases it).
  */
 export function keytabHasService(entries: readonly KeytabEntry[], hostBased: string): boolean {
-  const at = hostBased.indexOf('@')
-  const service = at === -1 ? hostBased : hostBased.slice(0, at)
-  const host = at === -1 ? undefined : hostBased.slice(at + 1).toLowerCase()
-  return entries.some(
-    (e) => e.components[0] === service && (host === undefined ? e.components.length === 1 : e.components.length === 2 && e.components[1] === host),
-  )
+  return entries.some((e) => entryIsFor(e, hostBased))
+}
+
+/** Is every key in the keytab one of that host-based name's (its kvnos, enctypes, realms)? */
+export function keytabOnlyFor(entries: readonly KeytabEntry[], hostBased: string): boolean {
+  return entries.length > 0 && entries.every((e) => entryIsFor(e, hostBased))
 }

@@ -13,7 +13,7 @@ import type { Problem } from '../config/problems.js'
 import { createGssAcceptor, type Acceptor } from './acceptor.js'
 import { BINDING_MISSING_HELP, loadKerberosBinding, type BindingLoader } from './binding.js'
 import { gssDetail } from './failures.js'
-import { KeytabFormatError, keytabHasService, keytabPrincipals, readKeytab, type KeytabEntry } from './keytab.js'
+import { KeytabFormatError, keytabHasService, keytabOnlyFor, keytabPrincipals, readKeytab, type KeytabEntry } from './keytab.js'
 
 /** What a running restgate needs for handshakes under one policy's kerberos section. */
 export interface KerberosState {
@@ -132,8 +132,10 @@ export async function prepareKerberos(config: Config, options: PrepareOptions): 
     }
   }
   const keytabRealms = [...new Set(entries!.map((e) => e.realm))]
+  // A keytab of this service's keys alone spares every handshake the acquisition of its credential.
+  const keytabOnly = spn.length > 0 && keytabOnlyFor(entries!, spn) ? new Set(principals) : undefined
   return {
     ok: true,
-    state: { acceptor: createGssAcceptor(loaded.binding, spn), keytab, servicePrincipal: spn, keytabRealms, principals, replayCacheDir },
+    state: { acceptor: createGssAcceptor(loaded.binding, spn, { keytabOnly }), keytab, servicePrincipal: spn, keytabRealms, principals, replayCacheDir },
   }
 }

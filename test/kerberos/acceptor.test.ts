@@ -2,6 +2,7 @@
 // classified the way an admin needs it.
 import t from 'tap'
 import { startKdc } from '../helpers/kdc.js'
+import { join } from 'node:path'
 import { tempDir } from '../helpers/tmp.js'
 import { createGssAcceptor, AcceptError } from '../../src/kerberos/acceptor.js'
 
@@ -23,11 +24,18 @@ async function refusal(p: Promise<unknown>): Promise<AcceptError> {
   throw new Error('accepted')
 }
 
+const LOCALHOST_ONLY = new Set(['HTTP/localhost@RESTGATE.TEST'])
+
 t.test('a fresh token: the principal, and a response token the client verifies', async (t) => {
-  for (const spn of ['', 'HTTP@localhost']) {
+  const modes = [
+    ['any key', ''],
+    ['credential per handshake', 'HTTP@localhost'],
+    ['keytab of the service only', 'HTTP@localhost', LOCALHOST_ONLY],
+  ] as const
+  for (const [mode, spn, keytabOnly] of modes) {
     const { context, token } = await kdc.client('alice')
-    const accepted = await createGssAcceptor(kdc.binding, spn).accept(token)
-    t.equal(accepted.principal, 'alice@RESTGATE.TEST', `servicePrincipal "${spn}"`)
+    const accepted = await createGssAcceptor(kdc.binding, spn, { keytabOnly }).accept(token)
+    t.equal(accepted.principal, 'alice@RESTGATE.TEST', mode)
     t.type(accepted.responseToken, 'string')
     t.notOk(context.contextComplete)
     await context.step(accepted.responseToken!)
@@ -81,4 +89,20 @@ t.test('a service principal with no key: no_service_key at accept time', async (
   const err = await refusal(createGssAcceptor(kdc.binding, 'HTTP@nothere').accept(await kdc.token('alice')))
   t.equal(err.kind, 'no_service_key')
   t.match(err.detail, /HTTP\/nothere/)
+})
+
+t.test('accepting without a credential, a ticket for another key of the keytab is still refused', async (t) => {
+  // GSS with no credential accepts a ticket for any key in the file: the service principal is checked after.
+  const both = await kdc.writeKeytab(join(tempDir(t), 'both.keytab'), ['HTTP/localhost@RESTGATE.TEST', 'HTTP/otherhost@RESTGATE.TEST'])
+  const saved = process.env['KRB5_KTNAME']
+  process.env['KRB5_KTNAME'] = `FILE:${both}`
+  t.teardown(() => {
+    process.env['KRB5_KTNAME'] = saved
+  })
+  const acceptor = createGssAcceptor(kdc.binding, 'HTTP@localhost', { keytabOnly: LOCALHOST_ONLY })
+  const err = await refusal(acceptor.accept(await kdc.token('alice', 'HTTP@otherhost')))
+  t.equal(err.kind, 'wrong_principal')
+  t.match(err.detail, /HTTP\/otherhost@RESTGATE\.TEST, not HTTP\/localhost/)
+  t.equal((await acceptor.accept(await kdc.token('bob'))).principal, 'bob@RESTGATE.TEST', 'its own service still accepted')
+  t.equal((await createGssAcceptor(kdc.binding, '').accept(await kdc.token('alice', 'HTTP@otherhost'))).principal, 'alice@RESTGATE.TEST', 'what GSS alone would have let in')
 })

@@ -10,7 +10,7 @@ import { CLI } from '../helpers/paths.js'
 import { startRestgate, testPolicy, writePolicy } from '../helpers/restgate.js'
 import { parseConfig } from '../../src/config/load.js'
 import type { Config } from '../../src/config/schema.js'
-import { KeytabFormatError, keytabHasService, parseKeytab, readKeytab } from '../../src/kerberos/keytab.js'
+import { KeytabFormatError, keytabHasService, keytabOnlyFor, parseKeytab, readKeytab } from '../../src/kerberos/keytab.js'
 import { prepareKerberos, replayCacheDirOf } from '../../src/kerberos/setup.js'
 import { ConfigError } from '../../src/main.js'
 
@@ -39,6 +39,9 @@ t.test('the keytab reader lists principals, kvno and enctypes, never keys', asyn
   t.ok(keytabHasService(entries, 'HTTP@LocalHost'), 'host names are read in lower case, like MIT')
   t.notOk(keytabHasService(entries, 'HTTP@otherhost'))
   t.notOk(keytabHasService(entries, 'host@localhost'))
+  t.ok(keytabOnlyFor(entries, 'HTTP@localhost'), 'every key is the service principal’s')
+  t.notOk(keytabOnlyFor([...entries, ...readKeytab(otherKeytab)], 'HTTP@localhost'), 'a key of another principal beside it')
+  t.notOk(keytabOnlyFor([], 'HTTP@localhost'))
   t.throws(() => parseKeytab(Buffer.from('[libdefaults]\n')), KeytabFormatError)
   t.throws(() => parseKeytab(Buffer.concat([Buffer.from([5, 2, 0, 0, 0, 40]), Buffer.alloc(8)])), /truncated/)
   t.same(parseKeytab(Buffer.from([5, 2])), [])

@@ -55,7 +55,7 @@ mkdir -p dist/classes
 # -J flags: a short-lived compiler needs no optimising JIT; on two shared cores this halves the wall time.
 fast=(-J-XX:TieredStopAtLevel=1 -J-Xshare:auto)
 # Stand-ins and main code in one compiler run; only restgate/** goes into the jar.
-"$javac" "${fast[@]}" --release 17 -Xlint:all,-serial -Werror -encoding UTF-8 -d dist/classes -cp "$servlet:$slf4j" \
+"$javac" "${fast[@]}" --release 11 -Xlint:all,-serial -Werror -encoding UTF-8 -d dist/classes -cp "$servlet:$slf4j" \
   $(find src/stubs/java src/main/java -name '*.java' | sort)
 "$jar" --create --file dist/restgate-atlassian.jar -C dist/classes restgate
 if "$jar" --list --file dist/restgate-atlassian.jar | grep -q '^com/'; then

@@ -45,6 +45,18 @@ function jarEntries(file: string): Promise<string[]> {
   })
 }
 
+/** The class-file major versions in the jar (55 is Java 11). */
+function classVersions(file: string): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const script = 'import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nprint(" ".join(sorted({str(int.from_bytes(z.read(n)[6:8], "big")) for n in z.namelist() if n.endswith(".class")})))'
+    const py = spawn('/usr/bin/python3', ['-c', script, file])
+    let out = ''
+    py.stdout.on('data', (c: Buffer) => (out += c.toString()))
+    py.on('error', reject)
+    py.on('close', (code) => (code === 0 ? resolve(out.trim().split(' ').map(Number)) : reject(new Error(`python3 exited ${code}`))))
+  })
+}
+
 t.test('build.sh builds the jar and its JUnit tests pass', async (t) => {
   const built = await run(['--test'])
   t.comment(`build.sh --test: ${(built.ms / 1000).toFixed(1)} s`)
@@ -58,6 +70,7 @@ t.test('build.sh builds the jar and its JUnit tests pass', async (t) => {
   t.ok(entries.includes('restgate/atlassian/RestgateConfluenceAuthenticator.class'))
   t.same(entries.filter((e) => e.startsWith('com/')), [], 'no stand-in of an Atlassian class in the jar')
   t.same(entries.filter((e) => /Test|Fake|VectorCheck|Sign\b/.test(e)), [], 'no test class in the jar')
+  t.same(await classVersions(JAR), [55], 'Java 11 class files: they load on the Java 11 that Jira 9 and Confluence 8 may run on')
 })
 
 interface Vector {

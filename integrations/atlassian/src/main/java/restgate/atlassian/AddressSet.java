@@ -16,7 +16,14 @@ final class AddressSet {
     // Starts with a hex digit or ':' and holds a ':': InetAddress then parses it as a literal or fails, never looks it up.
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:][0-9A-Fa-f.]*:[0-9A-Fa-f:.]*");
 
-    private record Block(byte[] network, int prefix) {
+    private static final class Block {
+        final byte[] network;
+        final int prefix;
+
+        Block(byte[] network, int prefix) {
+            this.network = network;
+            this.prefix = prefix;
+        }
     }
 
     private final List<Block> blocks;

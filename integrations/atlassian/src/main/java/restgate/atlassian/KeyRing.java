@@ -20,10 +20,28 @@ final class KeyRing {
     static final long CHECK_INTERVAL_MS = 1000;
     private static final Logger LOG = LoggerFactory.getLogger(KeyRing.class);
 
-    private record Loaded(Path file, String stamp, byte[] key) {
+    private static final class Loaded {
+        final Path file;
+        final String stamp;
+        final byte[] key;
+
+        Loaded(Path file, String stamp, byte[] key) {
+            this.file = file;
+            this.stamp = stamp;
+            this.key = key;
+        }
     }
 
-    private record Snapshot(List<Loaded> files, List<byte[]> keys, long checkedAt) {
+    private static final class Snapshot {
+        final List<Loaded> files;
+        final List<byte[]> keys;
+        final long checkedAt;
+
+        Snapshot(List<Loaded> files, List<byte[]> keys, long checkedAt) {
+            this.files = files;
+            this.keys = keys;
+            this.checkedAt = checkedAt;
+        }
     }
 
     private final List<Path> files;

@@ -184,6 +184,8 @@ t.test('Synchrony with the session cookie, and a close from the server', async (
   const { id } = await rg.sessions.service.create('bob', 'kerberos', '127.0.0.1')
   const { ws, hello } = await open(SYNCHRONY, { cookie: `RESTGATE_SESSION=${id}` })
   t.equal(hello, 'hello bob')
+  const big = Buffer.alloc(1 << 20, 0x5a)
+  t.ok((await echo(ws, big)).equals(big), '1 MB there and back on the cookie-opened WebSocket too')
   ws.send('close-from-server')
   const [code, reason] = (await once(ws, 'close')) as [number, Buffer]
   t.equal(code, 1000)

@@ -8,26 +8,20 @@ import { prepareMaterial } from './boot/material.js'
 import { createResources } from './boot/resources.js'
 import type { Running, StartOptions } from './boot/start-options.js'
 import { drain, listenUrl, liveSettings, readinessChecks, watchPolicy, type Servers } from './boot/serve.js'
+import { openUpstreams } from './boot/upstreams.js'
 import { systemClock } from './clock.js'
 import { loadConfigFile } from './config/load.js'
 import { ConfigError } from './config/problems.js'
-import { createPolicyDirectory } from './directory/policy-directory.js'
-import { createUpstreamDirectory } from './directory/upstream.js'
 import { createLogger } from './observability/logger.js'
 import { createMetrics } from './observability/metrics.js'
 import { createReloader, type ReloadResult } from './reload/reloader.js'
 import { createRuntimeHolder } from './reload/runtime.js'
 import { createStore } from './store/create.js'
-import { createUpstream, type Upstream } from './upstream/pool.js'
-import { productsOf } from './config/products.js'
 import { createTunnels } from './proxy/tunnels.js'
 
 export type { ReloadResult } from './reload/reloader.js'
 export { ConfigError } from './config/problems.js'
 export type { Running, StartOptions } from './boot/start-options.js'
-
-/** Connections of the directory's own pool to the upstream (group lookups, not proxied traffic). */
-const DIRECTORY_CONNECTIONS = 4
 
 export async function start(options: StartOptions): Promise<Running> {
   const clock = options.clock ?? systemClock
@@ -46,19 +40,7 @@ export async function start(options: StartOptions): Promise<Running> {
   const reload = (trigger: string): Promise<ReloadResult> => reloader.reload(trigger)
   const resources = createResources()
   try {
-    const products = productsOf(config)
-    const upstreams = new Map<string, Upstream>()
-    for (const p of products) {
-      const upstream = createUpstream(p.section)
-      resources.defer(() => upstream.close())
-      upstreams.set(p.name, upstream)
-    }
-    // One directory for every product: tokens and sessions are restgate's, so their rights must not depend
-    // on which product a request goes to. It asks directory.product (by default the first).
-    const asked = products.find((p) => p.name === config.directory.product) ?? products[0]!
-    const directoryClient = createUpstream(asked.section, DIRECTORY_CONNECTIONS)
-    resources.defer(() => directoryClient.close())
-    const directory = createPolicyDirectory(createUpstreamDirectory({ client: directoryClient, product: asked, clock, logger, signer: material.signer, oauth: material.oauth }))
+    const { products, upstreams, directory } = openUpstreams(config, material, clock, logger, resources)
     // Opened before anything listens, closed after the last request.
     const store = await createStore(config.store, { logger, metrics })
     resources.defer(() => store.close())
